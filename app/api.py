@@ -1,0 +1,49 @@
+"""The only place that knows `/v1`: one line per feature, and the guard on query parameters."""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from app.articles.router import router as articles
+from app.authors.router import router as authors
+from app.errors import ProblemError
+from app.feed.router import router as feed
+from app.photos.router import router as photos
+from app.sections.router import router as sections
+from app.site.router import router as site
+from app.tags.router import router as tags
+
+_known: dict[int, frozenset[str]] = {}
+
+
+def _known_query_params(route: Any) -> frozenset[str]:
+    key = id(route)
+    if key not in _known:
+        names: set[str] = set()
+        stack = [route.dependant]
+        while stack:
+            dependant = stack.pop()
+            names.update(p.alias for p in dependant.query_params)
+            stack.extend(dependant.dependencies)
+        _known[key] = frozenset(names)
+    return _known[key]
+
+
+def reject_unknown_query_params(request: Request) -> None:
+    """Unknown query parameters are a 400, not silently ignored (a typo should be loud)."""
+    route = request.scope.get("route")
+    if route is None or not request.query_params:
+        return
+    known = _known_query_params(route)
+    unknown = sorted(set(request.query_params.keys()) - known)
+    if unknown:
+        listed = ", ".join(sorted(known)) or "none"
+        raise ProblemError(
+            f"Unknown query parameter {unknown[0]!r}; this endpoint takes: {listed}.",
+            errors=[{"field": name, "message": "unknown query parameter"} for name in unknown],
+        )
+
+
+v1 = APIRouter(prefix="/v1", dependencies=[Depends(reject_unknown_query_params)])
+for feature in (articles, authors, photos, sections, tags, feed, site):
+    v1.include_router(feature)

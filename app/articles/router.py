@@ -1,0 +1,135 @@
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from app.articles import service
+from app.articles.schemas import FIELDS, INCLUDES, ArticleDetail, ArticleSummary, article_out
+from app.articles.service import ArticleFilters
+from app.db import SessionDep, utcnow
+from app.errors import InvalidParameter
+from app.models import ArticleType
+from app.pagination import PageDep, PageParams, list_response
+from app.representation import Fields, FieldsDep, parse_include
+from app.responses import JSONResponse
+from app.schemas import PROBLEM_RESPONSES, Many, One
+from app.timeparams import as_utc
+
+router = APIRouter(prefix="/articles", tags=["articles"])
+
+MAX_TAG_GROUPS = 10
+
+
+@dataclass(frozen=True)
+class ArticleQuery:
+    filters: ArticleFilters
+    order: str
+    include: frozenset[str]
+
+
+def article_query(
+    section: Annotated[str | None, Query(max_length=100, description="Section id or slug.")] = None,
+    tag: Annotated[
+        list[str] | None,
+        Query(
+            max_length=500,
+            description="Tag ids or slugs: `tag=a,b` matches any of them; "
+            "repeated `tag=` parameters must all match.",
+        ),
+    ] = None,
+    type: Annotated[ArticleType | None, Query(description="Article type.")] = None,
+    language: Annotated[
+        str | None, Query(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", description="BCP 47 tag.")
+    ] = None,
+    published_after: Annotated[
+        datetime | None, Query(description="Published strictly after this time.")
+    ] = None,
+    published_before: Annotated[
+        datetime | None, Query(description="Published strictly before this time.")
+    ] = None,
+    updated_since: Annotated[
+        datetime | None, Query(description="Updated at or after this time.")
+    ] = None,
+    q: Annotated[str | None, Query(max_length=2000, description="Full-text search.")] = None,
+    order: Annotated[
+        Literal["newest", "oldest", "updated", "relevance"],
+        Query(description="`relevance` needs `q`."),
+    ] = "newest",
+    include: Annotated[
+        str | None,
+        Query(max_length=200, description="Embed: `authors,tags,lead_photo,related,body`."),
+    ] = None,
+) -> "ArticleQuery":
+    if q is not None:
+        raise InvalidParameter("q", "full-text search is not available on this server yet")
+    if order == "relevance":
+        raise InvalidParameter("order", "relevance ordering needs a full-text query `q`")
+    groups = tuple(
+        tuple(part.strip() for part in value.split(",") if part.strip()) for value in tag or []
+    )
+    if any(not g for g in groups):
+        raise InvalidParameter("tag", "empty tag")
+    if len(groups) > MAX_TAG_GROUPS:
+        raise InvalidParameter("tag", f"at most {MAX_TAG_GROUPS} tag parameters")
+    filters = ArticleFilters(
+        section=section,
+        tag_groups=groups,
+        type=type,
+        language=language,
+        published_after=as_utc(published_after),
+        published_before=as_utc(published_before),
+        updated_since=as_utc(updated_since),
+    )
+    return ArticleQuery(filters=filters, order=order, include=parse_include(include, INCLUDES))
+
+
+ArticleQueryDep = Annotated[ArticleQuery, Depends(article_query)]
+
+
+def article_list_response(
+    request: Request,
+    session: SessionDep,
+    query: ArticleQuery,
+    page: PageParams,
+    fields: Fields,
+) -> JSONResponse:
+    """A page of articles as the list envelope; shared by every list of articles."""
+    fields.check(FIELDS)
+    # Asking for an embeddable field by name embeds it.
+    include = query.include | (fields.names & set(INCLUDES))
+    now = utcnow()
+    result = service.list_articles(
+        session, filters=query.filters, order=query.order, page=page, now=now
+    )
+    embeds = service.load_embeds(session, result.items, include=include, now=now)
+    data = [
+        fields.apply(article_out(a, embeds, include=include, now=now)) for a in result.items
+    ]
+    return list_response(request, result, data, page.limit)
+
+
+@router.get("", response_model=Many[ArticleSummary], responses=PROBLEM_RESPONSES)
+def list_articles(
+    request: Request,
+    session: SessionDep,
+    query: ArticleQueryDep,
+    page: PageDep,
+    fields: FieldsDep,
+    author: Annotated[str | None, Query(max_length=100, description="Author id or slug.")] = None,
+) -> JSONResponse:
+    """Published articles, newest first unless `order` says otherwise."""
+    if author:
+        query = replace(query, filters=replace(query.filters, author=author))
+    return article_list_response(request, session, query, page, fields)
+
+
+@router.get("/{ref}", response_model=One[ArticleDetail], responses=PROBLEM_RESPONSES)
+def read_article(ref: str, session: SessionDep, fields: FieldsDep) -> JSONResponse:
+    """The whole article, by id or slug."""
+    fields.check(FIELDS)
+    now = utcnow()
+    article = service.get_article(session, ref=ref, now=now)
+    embeds = service.load_embeds(session, [article], include=INCLUDES, now=now, detail=True)
+    out = article_out(article, embeds, include=INCLUDES, now=now, detail=True)
+    return JSONResponse({"data": fields.apply(out)})

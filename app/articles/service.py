@@ -1,0 +1,229 @@
+"""Article queries: lists with filters and keyset order, one article, and batch-loaded embeds."""
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from app.lookup import by_ref, get_by_ref
+from app.models import (
+    Article,
+    ArticleAuthor,
+    ArticleTag,
+    Author,
+    Correction,
+    Photo,
+    RelatedLink,
+    Section,
+    Site,
+    Tag,
+)
+from app.pagination import Ordering, Page, PageParams, SortKey, paginate
+from app.visibility import visible_articles
+
+ORDERINGS = {
+    "newest": Ordering("newest", (SortKey(Article.published_at), SortKey(Article.id))),
+    "oldest": Ordering(
+        "oldest", (SortKey(Article.published_at, False), SortKey(Article.id, False))
+    ),
+    "updated": Ordering("updated", (SortKey(Article.updated_at), SortKey(Article.id))),
+}
+
+
+@dataclass(frozen=True)
+class ArticleFilters:
+    section: str | None = None
+    # Each group is one `tag=` parameter: any tag of a group matches, every group must match.
+    tag_groups: tuple[tuple[str, ...], ...] = ()
+    author: str | None = None
+    type: str | None = None
+    language: str | None = None
+    published_after: datetime | None = None
+    published_before: datetime | None = None
+    updated_since: datetime | None = None
+
+
+def _filtered(filters: ArticleFilters, now: datetime) -> Any:
+    stmt = select(Article).where(visible_articles(now))
+    if filters.section:
+        stmt = stmt.where(
+            Article.section_id.in_(select(Section.id).where(by_ref(Section, filters.section)))
+        )
+    for group in filters.tag_groups:
+        stmt = stmt.where(
+            Article.id.in_(
+                select(ArticleTag.article_id)
+                .join(Tag, Tag.id == ArticleTag.tag_id)
+                .where(or_(Tag.slug.in_(group), Tag.id.in_(group)))
+            )
+        )
+    if filters.author:
+        stmt = stmt.where(
+            Article.id.in_(
+                select(ArticleAuthor.article_id)
+                .join(Author, Author.id == ArticleAuthor.author_id)
+                .where(by_ref(Author, filters.author))
+            )
+        )
+    if filters.type:
+        stmt = stmt.where(Article.type == filters.type)
+    if filters.language:
+        stmt = stmt.where(Article.language == filters.language)
+    if filters.published_after:
+        stmt = stmt.where(Article.published_at > filters.published_after)
+    if filters.published_before:
+        stmt = stmt.where(Article.published_at < filters.published_before)
+    if filters.updated_since:
+        stmt = stmt.where(Article.updated_at >= filters.updated_since)
+    return stmt
+
+
+def list_articles(
+    session: Session, *, filters: ArticleFilters, order: str, page: PageParams, now: datetime
+) -> Page:
+    """One page of the articles a public reader may see, filtered and in keyset order."""
+    return paginate(session, _filtered(filters, now), ORDERINGS[order], page)
+
+
+def get_article(session: Session, *, ref: str, now: datetime) -> Article:
+    """The visible article with this id or slug, or NotFound (drafts are simply not found)."""
+    return get_by_ref(session, Article, ref, where=visible_articles(now), label="article")
+
+
+@dataclass
+class RelatedCard:
+    link: RelatedLink
+    target: Any | None  # a row of the target article's public columns
+
+
+@dataclass
+class Embeds:
+    """Everything a page of articles refers to, loaded in a fixed number of queries."""
+
+    site: Site | None = None
+    sections: dict[str, Section] = field(default_factory=dict)
+    authors: dict[str, list[tuple[Author, str]]] = field(default_factory=dict)
+    tags: dict[str, list[Tag]] = field(default_factory=dict)
+    photos: dict[str, Photo] = field(default_factory=dict)
+    related: dict[str, list[RelatedCard]] = field(default_factory=dict)
+    related_authors: dict[str, list[tuple[Author, str]]] = field(default_factory=dict)
+    corrections: dict[str, list[Correction]] = field(default_factory=dict)
+    translations: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def _authors_of(session: Session, article_ids: Collection[str]) -> dict[str, list[tuple[Author, str]]]:
+    out: dict[str, list[tuple[Author, str]]] = defaultdict(list)
+    if not article_ids:
+        return out
+    rows = session.execute(
+        select(ArticleAuthor.article_id, ArticleAuthor.role, Author)
+        .join(Author, Author.id == ArticleAuthor.author_id)
+        .where(ArticleAuthor.article_id.in_(article_ids))
+        .order_by(ArticleAuthor.article_id, ArticleAuthor.position)
+    )
+    for article_id, role, author in rows:
+        out[article_id].append((author, role))
+    return out
+
+
+def load_embeds(
+    session: Session,
+    articles: Sequence[Article],
+    *,
+    include: Collection[str],
+    now: datetime,
+    detail: bool = False,
+) -> Embeds:
+    """Batch-load what `include` asks for: one query per kind of object, never one per row."""
+    embeds = Embeds()
+    ids = [a.id for a in articles]
+    if not ids:
+        return embeds
+    section_ids = {a.section_id for a in articles if a.section_id}
+    if section_ids:
+        embeds.sections = {
+            s.id: s for s in session.scalars(select(Section).where(Section.id.in_(section_ids)))
+        }
+    if "authors" in include:
+        embeds.authors = _authors_of(session, ids)
+    if "tags" in include:
+        tags: dict[str, list[Tag]] = defaultdict(list)
+        for article_id, tag in session.execute(
+            select(ArticleTag.article_id, Tag)
+            .join(Tag, Tag.id == ArticleTag.tag_id)
+            .where(ArticleTag.article_id.in_(ids))
+            .order_by(ArticleTag.article_id, ArticleTag.position)
+        ):
+            tags[article_id].append(tag)
+        embeds.tags = tags
+    photo_ids: set[str] = set()
+    if "lead_photo" in include:
+        photo_ids |= {a.lead_photo_id for a in articles if a.lead_photo_id}
+    if "body" in include:
+        photo_ids |= {
+            b["photo_id"] for a in articles for b in a.body if b.get("type") == "photo"
+        }
+    if photo_ids:
+        embeds.photos = {
+            p.id: p for p in session.scalars(select(Photo).where(Photo.id.in_(photo_ids)))
+        }
+    if "related" in include or "body" in include:
+        _load_related(session, embeds, ids, now)
+    if detail:
+        corrections: dict[str, list[Correction]] = defaultdict(list)
+        for c in session.scalars(
+            select(Correction)
+            .where(Correction.article_id.in_(ids))
+            .order_by(Correction.created_at, Correction.id)
+        ):
+            corrections[c.article_id].append(c)
+        embeds.corrections = corrections
+        groups = {a.translation_group for a in articles if a.translation_group}
+        if groups:
+            translations: dict[str, list[Any]] = defaultdict(list)
+            for row in session.execute(
+                select(
+                    Article.id, Article.slug, Article.language, Article.headline,
+                    Article.canonical_url, Article.translation_group,
+                )
+                .where(Article.translation_group.in_(groups), visible_articles(now))
+                .order_by(Article.language, Article.id)
+            ):
+                translations[row.translation_group].append(row)
+            embeds.translations = translations
+    return embeds
+
+
+def _load_related(session: Session, embeds: Embeds, ids: list[str], now: datetime) -> None:
+    target = aliased(Article)
+    rows = session.execute(
+        select(
+            RelatedLink,
+            target.id, target.slug, target.headline, target.summary,
+            target.published_at, target.canonical_url,
+        )
+        # The target joins only when a reader may see it: an unpublished story's card vanishes.
+        .outerjoin(
+            target,
+            (target.id == RelatedLink.target_article_id) & visible_articles(now, target),
+        )
+        .where(RelatedLink.article_id.in_(ids))
+        .order_by(RelatedLink.article_id, RelatedLink.position, RelatedLink.id)
+    )
+    related: dict[str, list[RelatedCard]] = defaultdict(list)
+    target_ids: list[str] = []
+    for link, *target_cols in rows:
+        if link.target_article_id is None:
+            related[link.article_id].append(RelatedCard(link, None))
+        elif target_cols[0] is not None:
+            keys = ("id", "slug", "headline", "summary", "published_at", "canonical_url")
+            related[link.article_id].append(RelatedCard(link, dict(zip(keys, target_cols, strict=True))))
+            target_ids.append(target_cols[0])
+    embeds.related = related
+    embeds.related_authors = _authors_of(session, target_ids)
+    embeds.site = session.get(Site, 1)

@@ -1,0 +1,53 @@
+from dataclasses import replace
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from app.articles.router import ArticleQueryDep, article_list_response
+from app.articles.schemas import ArticleSummary
+from app.authors import service
+from app.authors.schemas import FIELDS, AuthorOut, author_out
+from app.db import SessionDep
+from app.models import AuthorKind
+from app.pagination import PageDep, list_response
+from app.representation import FieldsDep
+from app.responses import JSONResponse
+from app.schemas import PROBLEM_RESPONSES, Many, One
+
+router = APIRouter(prefix="/authors", tags=["authors"])
+
+
+@router.get("", response_model=Many[AuthorOut], responses=PROBLEM_RESPONSES)
+def list_authors(
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    fields: FieldsDep,
+    kind: Annotated[AuthorKind | None, Query(description="`person` or `desk`.")] = None,
+) -> JSONResponse:
+    """People and collective desks, by name."""
+    fields.check(FIELDS)
+    result = service.list_authors(session, kind=kind, page=page)
+    return list_response(request, result, [fields.apply(author_out(a)) for a in result.items], page.limit)
+
+
+@router.get("/{ref}", response_model=One[AuthorOut], responses=PROBLEM_RESPONSES)
+def read_author(ref: str, session: SessionDep, fields: FieldsDep) -> JSONResponse:
+    """One author, by id or slug."""
+    fields.check(FIELDS)
+    return JSONResponse({"data": fields.apply(author_out(service.get_author(session, ref=ref)))})
+
+
+@router.get("/{ref}/articles", response_model=Many[ArticleSummary], responses=PROBLEM_RESPONSES)
+def list_author_articles(
+    ref: str,
+    request: Request,
+    session: SessionDep,
+    query: ArticleQueryDep,
+    page: PageDep,
+    fields: FieldsDep,
+) -> JSONResponse:
+    """The author's published articles; takes every filter of `GET /v1/articles`."""
+    author = service.get_author(session, ref=ref)
+    query = replace(query, filters=replace(query.filters, author=author.id))
+    return article_list_response(request, session, query, page, fields)

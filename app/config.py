@@ -1,0 +1,42 @@
+"""Settings, read once from the environment (and a `.env` file when present)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the embedded database lives.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; empty means SQLite in DATA_DIR/byline.db."
+    )
+    public_url: str = Field(
+        "",
+        description="Absolute base URL clients use (for `links.next`); empty: from the request.",
+    )
+    allow_anonymous_reads: bool = True
+    log_level: str = "info"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    db_pool_size: int = 10
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # Accept the URLs PostgreSQL hosting hands out, and use psycopg 3 for them.
+            for prefix in ("postgres://", "postgresql://"):
+                if url.startswith(prefix):
+                    return "postgresql+psycopg://" + url.removeprefix(prefix)
+            return url
+        return f"sqlite:///{self.data_dir / 'byline.db'}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,42 @@
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from app.db import SessionDep, utcnow
+from app.feed import service
+from app.feed.schemas import FIELDS, FeedEntryOut, feed_entry_out
+from app.models import FeedKind
+from app.pagination import PageDep, list_response
+from app.representation import FieldsDep
+from app.responses import JSONResponse
+from app.schemas import PROBLEM_RESPONSES, Many, One
+from app.timeparams import as_utc
+
+router = APIRouter(prefix="/feed", tags=["feed"])
+
+
+@router.get("", response_model=Many[FeedEntryOut], responses=PROBLEM_RESPONSES)
+def list_feed(
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    fields: FieldsDep,
+    since: Annotated[
+        datetime | None, Query(description="Only entries published strictly after this time.")
+    ] = None,
+    kind: Annotated[FeedKind | None, Query(description="Entry kind.")] = None,
+) -> JSONResponse:
+    """News Feed entries, newest first; poll with `since=`."""
+    fields.check(FIELDS)
+    result = service.list_entries(session, since=as_utc(since), kind=kind, page=page, now=utcnow())
+    data = [fields.apply(feed_entry_out(entry, slug)) for entry, slug in result.items]
+    return list_response(request, result, data, page.limit)
+
+
+@router.get("/{entry_id}", response_model=One[FeedEntryOut], responses=PROBLEM_RESPONSES)
+def read_feed_entry(entry_id: str, session: SessionDep, fields: FieldsDep) -> JSONResponse:
+    """One News Feed entry."""
+    fields.check(FIELDS)
+    entry, slug = service.get_entry(session, entry_id=entry_id, now=utcnow())
+    return JSONResponse({"data": fields.apply(feed_entry_out(entry, slug))})

@@ -1,0 +1,43 @@
+"""The public shape of News Feed entries."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from app.models import FeedEntry, FeedKind
+
+
+class FeedArticleRef(BaseModel):
+    id: str
+    slug: str
+
+
+class FeedEntryOut(BaseModel):
+    id: str
+    kind: FeedKind
+    title: str
+    summary: str | None
+    url: str | None
+    article: FeedArticleRef | None
+    published_at: datetime | None
+    updated_at: datetime
+    version: int
+
+
+FIELDS = tuple(FeedEntryOut.model_fields)
+
+
+def feed_entry_out(entry: FeedEntry, article_slug: str | None) -> dict[str, Any]:
+    """`article_slug` is the linked article's slug when a reader may see it, else None."""
+    return {
+        "id": entry.id,
+        "kind": entry.kind,
+        "title": entry.title,
+        "summary": entry.summary,
+        "url": entry.url,
+        "article": {"id": entry.article_id, "slug": article_slug} if article_slug else None,
+        "published_at": entry.published_at,
+        "updated_at": entry.updated_at,
+        "version": entry.version,
+    }

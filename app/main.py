@@ -1,0 +1,66 @@
+"""The application: middleware, error handlers, the v1 API, docs served without a CDN."""
+
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import HTMLResponse
+
+from app import __version__
+from app.api import v1
+from app.errors import install_error_handlers
+from app.middleware import RequestIdMiddleware
+from app.ops import router as ops
+
+_DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+
+DESCRIPTION = """\
+Byline is a headless content API for a newsroom: articles, authors, photos, related links,
+sections, tags and the News Feed, as versioned JSON.
+
+Lists use the envelope `{"data": [...], "meta": {...}, "links": {...}}` with opaque keyset
+cursors; errors are RFC 9457 `application/problem+json`.
+"""
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Byline",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    app.include_router(v1)
+    app.include_router(ops)
+    app.mount("/docs-assets", StaticFiles(directory=_DOCS_ASSETS), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Byline API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title="Byline API",
+            redoc_js_url="/docs-assets/redoc.standalone.js",
+            redoc_favicon_url="/docs-assets/favicon.png",
+            with_google_fonts=False,
+        )
+
+    # Outermost, so that every answer, errors included, carries the request id.
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+app = create_app()

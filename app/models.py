@@ -1,0 +1,282 @@
+"""Every table of Byline. Alembic imports this module to know the schema."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime, utcnow
+
+# JSON on SQLite, JSONB on PostgreSQL.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def _time(*, nullable: bool = False, index: bool = False, default: bool = False) -> Any:
+    return Field(
+        default_factory=utcnow if default else None,
+        sa_type=UTCDateTime,
+        nullable=nullable,
+        index=index,
+    )
+
+
+def _fk(target: str, *, nullable: bool = True, ondelete: str = "SET NULL") -> Any:
+    return Field(
+        default=None,
+        sa_column_args=[ForeignKey(target, ondelete=ondelete)],
+        max_length=40,
+        nullable=nullable,
+    )
+
+
+class ArticleType(StrEnum):
+    article = "article"
+    video = "video"
+    analysis = "analysis"
+    opinion = "opinion"
+    live = "live"
+
+
+class ArticleStatus(StrEnum):
+    draft = "draft"
+    scheduled = "scheduled"
+    published = "published"
+    unpublished = "unpublished"
+
+
+class AuthorKind(StrEnum):
+    person = "person"
+    desk = "desk"
+
+
+class FeedKind(StrEnum):
+    news = "news"
+    video = "video"
+    audio = "audio"
+    photo = "photo"
+    analysis = "analysis"
+    opinion = "opinion"
+    breaking = "breaking"
+
+
+class Site(SQLModel, table=True):
+    """The publication itself: one row."""
+
+    __tablename__ = "site"
+
+    id: int = Field(default=1, primary_key=True)
+    name: str = Field(max_length=200)
+    url: str = Field(max_length=500)
+    timezone: str = Field(max_length=64)
+    language: str = Field(max_length=16)
+    description: str | None = Field(default=None, sa_type=Text)
+    banner_text: str | None = Field(default=None, max_length=500)
+    banner_url: str | None = Field(default=None, max_length=500)
+    banner_cta: str | None = Field(default=None, max_length=100)
+    updated_at: datetime = _time(default=True)
+
+
+class Section(SQLModel, table=True):
+    __tablename__ = "section"
+
+    id: str = Field(primary_key=True, max_length=40)
+    slug: str = Field(max_length=100, unique=True)
+    name: str = Field(max_length=200)
+    description: str | None = Field(default=None, sa_type=Text)
+    position: int = Field(default=0)
+    version: int = Field(default=1)
+    created_at: datetime = _time(default=True)
+    updated_at: datetime = _time(default=True)
+
+    __table_args__ = (Index("ix_section_position_id", "position", "id"),)
+
+
+class Tag(SQLModel, table=True):
+    __tablename__ = "tag"
+
+    id: str = Field(primary_key=True, max_length=40)
+    slug: str = Field(max_length=100, unique=True)
+    name: str = Field(max_length=200)
+    description: str | None = Field(default=None, sa_type=Text)
+    version: int = Field(default=1)
+    created_at: datetime = _time(default=True)
+    updated_at: datetime = _time(default=True)
+
+
+class Author(SQLModel, table=True):
+    """A person, or a collective desk that signs stories ("The ... news desk")."""
+
+    __tablename__ = "author"
+
+    id: str = Field(primary_key=True, max_length=40)
+    slug: str = Field(max_length=100, unique=True)
+    name: str = Field(max_length=200)
+    kind: AuthorKind = Field(default=AuthorKind.person, sa_type=String(16))
+    job_title: str | None = Field(default=None, max_length=200)
+    bio: str | None = Field(default=None, sa_type=Text)
+    avatar_url: str | None = Field(default=None, max_length=1000)
+    url: str | None = Field(default=None, max_length=1000)
+    version: int = Field(default=1)
+    created_at: datetime = _time(default=True)
+    updated_at: datetime = _time(default=True)
+
+    __table_args__ = (Index("ix_author_name_id", "name", "id"),)
+
+
+class Photo(SQLModel, table=True):
+    """An image with its editorial metadata and its syndication rights."""
+
+    __tablename__ = "photo"
+
+    id: str = Field(primary_key=True, max_length=40)
+    url: str = Field(max_length=1000)
+    caption: str | None = Field(default=None, sa_type=Text)
+    credit: str | None = Field(default=None, max_length=300)
+    photographer: str | None = Field(default=None, max_length=200)
+    agency: str | None = Field(default=None, max_length=200)
+    alt_text: str | None = Field(default=None, max_length=1000)
+    width: int | None = None
+    height: int | None = None
+    mime_type: str | None = Field(default=None, max_length=100)
+    copyright_holder: str | None = Field(default=None, max_length=300)
+    usage_terms: str | None = Field(default=None, sa_type=Text)
+    syndication_allowed: bool = Field(default=False)
+    # Derived at write time: [{"width", "height", "url"}], smallest first.
+    renditions: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+    version: int = Field(default=1)
+    created_at: datetime = _time(default=True)
+    updated_at: datetime = _time(default=True)
+
+
+class Article(SQLModel, table=True):
+    __tablename__ = "article"
+
+    id: str = Field(primary_key=True, max_length=40)
+    slug: str = Field(max_length=200, unique=True)
+    type: ArticleType = Field(default=ArticleType.article, sa_type=String(16))
+    status: ArticleStatus = Field(default=ArticleStatus.draft, sa_type=String(16))
+    headline: str = Field(max_length=300)
+    subheadline: str | None = Field(default=None, max_length=500)
+    dateline: str | None = Field(default=None, max_length=200)
+    summary: str | None = Field(default=None, sa_type=Text)
+    language: str = Field(default="en", max_length=16)
+    section_id: str | None = _fk("section.id")
+    lead_photo_id: str | None = _fk("photo.id")
+    # The body as typed blocks, and what is derived from it once, at write time.
+    body: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+    body_html: str = Field(default="", sa_type=Text)
+    body_text: str = Field(default="", sa_type=Text)
+    word_count: int = Field(default=0)
+    reading_time_minutes: int = Field(default=1)
+    canonical_url: str | None = Field(default=None, max_length=1000)
+    # Articles sharing a translation group are the same story in other languages.
+    translation_group: str | None = Field(default=None, max_length=40, index=True)
+    # For a scheduled story this is the moment it becomes visible.
+    published_at: datetime | None = _time(nullable=True)
+    first_published_at: datetime | None = _time(nullable=True)
+    embargo_until: datetime | None = _time(nullable=True)
+    version: int = Field(default=1)
+    created_at: datetime = _time(default=True)
+    updated_at: datetime = _time(default=True)
+
+    __table_args__ = (
+        Index("ix_article_published_at_id", "published_at", "id"),
+        Index("ix_article_updated_at_id", "updated_at", "id"),
+        Index("ix_article_section_id_published_at", "section_id", "published_at", "id"),
+        Index("ix_article_type_published_at", "type", "published_at", "id"),
+        Index("ix_article_language_published_at", "language", "published_at", "id"),
+    )
+
+
+class ArticleAuthor(SQLModel, table=True):
+    """The ordered byline: who wrote an article, in which role."""
+
+    __tablename__ = "article_author"
+
+    article_id: str = Field(
+        primary_key=True, max_length=40, sa_column_args=[ForeignKey("article.id", ondelete="CASCADE")]
+    )
+    author_id: str = Field(
+        primary_key=True, max_length=40, sa_column_args=[ForeignKey("author.id", ondelete="CASCADE")]
+    )
+    position: int = Field(default=0)
+    role: str = Field(default="author", max_length=50)
+
+    __table_args__ = (Index("ix_article_author_author_id", "author_id", "article_id"),)
+
+
+class ArticleTag(SQLModel, table=True):
+    __tablename__ = "article_tag"
+
+    article_id: str = Field(
+        primary_key=True, max_length=40, sa_column_args=[ForeignKey("article.id", ondelete="CASCADE")]
+    )
+    tag_id: str = Field(
+        primary_key=True, max_length=40, sa_column_args=[ForeignKey("tag.id", ondelete="CASCADE")]
+    )
+    position: int = Field(default=0)
+
+    __table_args__ = (Index("ix_article_tag_tag_id", "tag_id", "article_id"),)
+
+
+class RelatedLink(SQLModel, table=True):
+    """A related card on an article: another article of ours, or an external page."""
+
+    __tablename__ = "related_link"
+
+    id: str = Field(primary_key=True, max_length=40)
+    article_id: str = Field(
+        max_length=40, sa_column_args=[ForeignKey("article.id", ondelete="CASCADE")]
+    )
+    position: int = Field(default=0)
+    target_article_id: str | None = _fk("article.id", ondelete="CASCADE")
+    url: str | None = Field(default=None, max_length=1000)
+    title: str | None = Field(default=None, max_length=300)
+    summary: str | None = Field(default=None, sa_type=Text)
+    site_name: str | None = Field(default=None, max_length=200)
+    # True when a `related` body block places this card inside the text.
+    inline: bool = Field(default=False)
+    created_at: datetime = _time(default=True)
+
+    __table_args__ = (
+        Index("ix_related_link_article_id_position", "article_id", "position"),
+        Index("ix_related_link_target_article_id", "target_article_id"),
+    )
+
+
+class Correction(SQLModel, table=True):
+    """A public, dated correction appended to an article; never edited away."""
+
+    __tablename__ = "correction"
+
+    id: str = Field(primary_key=True, max_length=40)
+    article_id: str = Field(
+        max_length=40, sa_column_args=[ForeignKey("article.id", ondelete="CASCADE")]
+    )
+    text: str = Field(sa_type=Text)
+    created_at: datetime = _time(default=True)
+
+    __table_args__ = (Index("ix_correction_article_id_created_at", "article_id", "created_at"),)
+
+
+class FeedEntry(SQLModel, table=True):
+    """A News Feed item: a short, timed post, optionally pointing at an article."""
+
+    __tablename__ = "feed_entry"
+
+    id: str = Field(primary_key=True, max_length=40)
+    kind: FeedKind = Field(default=FeedKind.news, sa_type=String(16))
+    status: ArticleStatus = Field(default=ArticleStatus.published, sa_type=String(16))
+    title: str = Field(max_length=300)
+    summary: str | None = Field(default=None, sa_type=Text)
+    url: str | None = Field(default=None, max_length=1000)
+    article_id: str | None = _fk("article.id")
+    published_at: datetime | None = _time(nullable=True)
+    version: int = Field(default=1)
+    created_at: datetime = _time(default=True)
+    updated_at: datetime = _time(default=True)
+
+    __table_args__ = (Index("ix_feed_entry_published_at_id", "published_at", "id"),)

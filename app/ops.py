@@ -1,0 +1,35 @@
+"""Operational endpoints: liveness, readiness."""
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from app.db import SessionDep
+from app.errors import ServiceUnavailable
+from app.migrate import current_revision, head_revision
+from app.responses import JSONResponse
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+def healthz() -> JSONResponse:
+    """The process is up."""
+    return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/readyz")
+def readyz(session: SessionDep) -> JSONResponse:
+    """The database answers and its schema is at the newest migration."""
+    try:
+        session.execute(text("SELECT 1"))
+        current = current_revision(session.connection())
+    except Exception as exc:
+        raise ServiceUnavailable("The database is not reachable.") from exc
+    head = head_revision()
+    if current != head:
+        raise ServiceUnavailable(
+            f"The database schema is at {current or 'nothing'}, not at {head}: run `byline migrate`."
+        )
+    return JSONResponse(
+        {"status": "ok", "migration": current}, headers={"Cache-Control": "no-store"}
+    )

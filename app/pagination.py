@@ -1,0 +1,190 @@
+"""Keyset pagination shared by every list: orderings, opaque cursors, the list envelope."""
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import Depends, Query, Request
+from sqlalchemy import Select, tuple_
+
+from app.config import get_settings
+from app.errors import InvalidParameter
+from app.responses import JSONResponse
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class SortKey:
+    column: Any
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A total order over a list: its last key is unique, so ties never reorder pages."""
+
+    name: str
+    keys: tuple[SortKey, ...]
+
+    def order_by(self) -> list[Any]:
+        return [k.column.desc() if k.descending else k.column.asc() for k in self.keys]
+
+    def apply(self, stmt: Select[Any], cursor: list[Any] | None) -> Select[Any]:
+        """Order `stmt` and, given a cursor, start strictly after the row it names."""
+        if cursor is not None:
+            columns = tuple_(*(k.column for k in self.keys))
+            values = tuple_(*cursor)
+            # Every ordering runs in one direction, so a row-value comparison is exact
+            # and lets both databases walk the matching index.
+            stmt = stmt.where(columns < values if self.keys[0].descending else columns > values)
+        return stmt.order_by(*self.order_by())
+
+    def values_of(self, row: Any) -> list[Any]:
+        return [getattr(row, k.column.key) for k in self.keys]
+
+
+def encode_cursor(ordering: Ordering, values: Sequence[Any]) -> str:
+    payload = [ordering.name, *(v.isoformat() if isinstance(v, datetime) else v for v in values)]
+    return base64.urlsafe_b64encode(orjson.dumps(payload)).rstrip(b"=").decode()
+
+
+def decode_cursor(ordering: Ordering, cursor: str) -> list[Any]:
+    """The key values a cursor carries; a 400 for anything this ordering did not make."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = orjson.loads(raw)
+    except (binascii.Error, ValueError):
+        raise InvalidParameter("cursor", "not a cursor this API issued") from None
+    if (
+        not isinstance(payload, list)
+        or len(payload) != len(ordering.keys) + 1
+        or payload[0] != ordering.name
+    ):
+        raise InvalidParameter("cursor", "not a cursor for this list and order")
+    values: list[Any] = []
+    for key, value in zip(ordering.keys, payload[1:], strict=True):
+        python_type = key.column.type.python_type
+        try:
+            if python_type is datetime and isinstance(value, str):
+                value = datetime.fromisoformat(value)
+                if value.tzinfo is None:
+                    raise ValueError
+            elif not isinstance(value, python_type) or isinstance(value, bool):
+                raise ValueError
+        except ValueError:
+            raise InvalidParameter("cursor", "not a cursor this API issued") from None
+        values.append(value)
+    return values
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+    count: Literal["exact", "estimate"] | None
+
+
+def _page_params(
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="Items per page, 1 to 100.")
+    ] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None, Query(max_length=512, description="`meta.next_cursor` of the previous page.")
+    ] = None,
+    count: Annotated[
+        Literal["exact", "estimate"] | None,
+        Query(description="Fill `meta.total`: `exact`, or `estimate` (cheap at any size)."),
+    ] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor, count=count)
+
+
+PageDep = Annotated[PageParams, Depends(_page_params)]
+
+
+@dataclass
+class Page:
+    """One page of rows from a service, with what the envelope needs."""
+
+    items: list[Any]
+    next_values: list[Any] | None
+    ordering: Ordering
+    total: int | None = None
+
+
+def fetch_page(
+    session: Any, stmt: Select[Any], ordering: Ordering, params: PageParams, *, rows: bool = False
+) -> Page:
+    """Run `stmt` for one page: ordered, after the cursor, one row more to see if more follow.
+
+    Items are the first entity of each row, or whole rows with `rows=True`; the ordering's
+    keys are read from the first entity.
+    """
+    cursor = decode_cursor(ordering, params.cursor) if params.cursor else None
+    limited = ordering.apply(stmt, cursor).limit(params.limit + 1)
+    items = list(session.execute(limited)) if rows else list(session.scalars(limited))
+    more = len(items) > params.limit
+    items = items[: params.limit]
+    last = None
+    if more and items:
+        last = items[-1][0] if rows else items[-1]
+    return Page(
+        items=items, next_values=ordering.values_of(last) if last is not None else None,
+        ordering=ordering,
+    )
+
+
+def paginate(
+    session: Any, stmt: Select[Any], ordering: Ordering, params: PageParams, *, rows: bool = False
+) -> Page:
+    """One page of `stmt` and, when the client asked with `count=`, the total."""
+    page = fetch_page(session, stmt, ordering, params, rows=rows)
+    if params.count:
+        page.total = count_rows(session, stmt, params.count)
+    return page
+
+
+def _base_url(request: Request) -> str:
+    public = get_settings().public_url
+    return public.rstrip("/") if public else str(request.base_url).rstrip("/")
+
+
+def absolute_url(request: Request, path: str) -> str:
+    return _base_url(request) + path
+
+
+def list_response(request: Request, page: Page, data: list[Any], limit: int) -> JSONResponse:
+    """The list envelope, with `links.next` and an RFC 8288 `Link` header."""
+    next_cursor = encode_cursor(page.ordering, page.next_values) if page.next_values else None
+    meta: dict[str, Any] = {"next_cursor": next_cursor, "limit": limit}
+    if page.total is not None:
+        meta["total"] = page.total
+    next_url = None
+    headers = {}
+    if next_cursor:
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+        params.append(("cursor", next_cursor))
+        next_url = f"{absolute_url(request, request.url.path)}?{urlencode(params)}"
+        headers["Link"] = f'<{next_url}>; rel="next"'
+    body = {"data": data, "meta": meta, "links": {"next": next_url}}
+    return JSONResponse(body, headers=headers)
+
+
+def count_rows(session: Any, stmt: Select[Any], mode: Literal["exact", "estimate"]) -> int:
+    """`meta.total`: exact, or the query planner's estimate where the database has one."""
+    from sqlalchemy import func, select, text
+
+    bind = session.get_bind()
+    if mode == "estimate" and bind.dialect.name == "postgresql":
+        compiled = stmt.compile(bind, compile_kwargs={"literal_binds": True})
+        plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar_one()
+        return int(plan[0]["Plan"]["Plan Rows"])
+    # SQLite has no planner estimate; an embedded database is small enough to count.
+    return int(session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())))

@@ -1,0 +1,29 @@
+from fastapi import APIRouter, Request
+
+from app.db import SessionDep
+from app.pagination import PageDep, list_response
+from app.representation import FieldsDep
+from app.responses import JSONResponse
+from app.schemas import PROBLEM_RESPONSES, Many, One
+from app.sections import service
+from app.sections.schemas import FIELDS, SectionOut, section_out
+
+router = APIRouter(prefix="/sections", tags=["sections"])
+
+
+@router.get("", response_model=Many[SectionOut], responses=PROBLEM_RESPONSES)
+def list_sections(
+    request: Request, session: SessionDep, page: PageDep, fields: FieldsDep
+) -> JSONResponse:
+    """Sections, in navigation order."""
+    fields.check(FIELDS)
+    result = service.list_sections(session, page=page)
+    data = [fields.apply(section_out(s)) for s in result.items]
+    return list_response(request, result, data, page.limit)
+
+
+@router.get("/{ref}", response_model=One[SectionOut], responses=PROBLEM_RESPONSES)
+def read_section(ref: str, session: SessionDep, fields: FieldsDep) -> JSONResponse:
+    """One section, by id or slug."""
+    fields.check(FIELDS)
+    return JSONResponse({"data": fields.apply(section_out(service.get_section(session, ref=ref)))})

@@ -1,0 +1,29 @@
+from fastapi import APIRouter, Request
+
+from app.db import SessionDep
+from app.pagination import PageDep, list_response
+from app.representation import FieldsDep
+from app.responses import JSONResponse
+from app.schemas import PROBLEM_RESPONSES, Many, One
+from app.tags import service
+from app.tags.schemas import FIELDS, TagOut, tag_out
+
+router = APIRouter(prefix="/tags", tags=["tags"])
+
+
+@router.get("", response_model=Many[TagOut], responses=PROBLEM_RESPONSES)
+def list_tags(
+    request: Request, session: SessionDep, page: PageDep, fields: FieldsDep
+) -> JSONResponse:
+    """Tags, in alphabetical order of slug."""
+    fields.check(FIELDS)
+    result = service.list_tags(session, page=page)
+    data = [fields.apply(tag_out(s)) for s in result.items]
+    return list_response(request, result, data, page.limit)
+
+
+@router.get("/{ref}", response_model=One[TagOut], responses=PROBLEM_RESPONSES)
+def read_tag(ref: str, session: SessionDep, fields: FieldsDep) -> JSONResponse:
+    """One tag, by id or slug."""
+    fields.check(FIELDS)
+    return JSONResponse({"data": fields.apply(tag_out(service.get_tag(session, ref=ref)))})
