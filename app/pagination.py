@@ -10,9 +10,10 @@ from urllib.parse import urlencode
 
 import orjson
 from fastapi import Depends, Query, Request
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Integer, Select, literal, tuple_
 
 from app.config import get_settings
+from app.db import UTCDateTime
 from app.errors import InvalidParameter
 from app.responses import JSONResponse
 
@@ -40,7 +41,8 @@ class Ordering:
         """Order `stmt` and, given a cursor, start strictly after the row it names."""
         if cursor is not None:
             columns = tuple_(*(k.column for k in self.keys))
-            values = tuple_(*cursor)
+            # Bind each value with its column's type, so that times compare as stored.
+            values = tuple_(*(literal(v, k.column.type) for k, v in zip(self.keys, cursor)))
             # Every ordering runs in one direction, so a row-value comparison is exact
             # and lets both databases walk the matching index.
             stmt = stmt.where(columns < values if self.keys[0].descending else columns > values)
@@ -70,18 +72,24 @@ def decode_cursor(ordering: Ordering, cursor: str) -> list[Any]:
         raise InvalidParameter("cursor", "not a cursor for this list and order")
     values: list[Any] = []
     for key, value in zip(ordering.keys, payload[1:], strict=True):
-        python_type = key.column.type.python_type
         try:
-            if python_type is datetime and isinstance(value, str):
-                value = datetime.fromisoformat(value)
-                if value.tzinfo is None:
-                    raise ValueError
-            elif not isinstance(value, python_type) or isinstance(value, bool):
-                raise ValueError
-        except ValueError:
+            values.append(_cursor_value(key.column.type, value))
+        except (TypeError, ValueError):
             raise InvalidParameter("cursor", "not a cursor this API issued") from None
-        values.append(value)
     return values
+
+
+def _cursor_value(column_type: Any, value: Any) -> Any:
+    """A cursor value as the Python type of its column, or TypeError/ValueError."""
+    if isinstance(column_type, UTCDateTime):
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError("naive time in cursor")
+        return parsed
+    expected = int if isinstance(column_type, Integer) else str
+    if type(value) is not expected:
+        raise TypeError("wrong type in cursor")
+    return value
 
 
 @dataclass(frozen=True)

@@ -165,3 +165,16 @@ def sanitize(blocks: list[Any]) -> list[dict[str, Any]]:
             data["items"] = [clean_inline(item) for item in data["items"]]
         out.append(data)
     return out
+
+
+def body_columns(blocks: list[Any]) -> dict[str, Any]:
+    """The stored body and everything derived from it, as columns of an Article row."""
+    clean = sanitize(blocks)
+    derived = derive(clean)
+    return {
+        "body": clean,
+        "body_html": derived.html,
+        "body_text": derived.text,
+        "word_count": derived.word_count,
+        "reading_time_minutes": derived.reading_time_minutes,
+    }

@@ -1,0 +1,108 @@
+"""The `byline` command: serve, migrate, demo, openapi."""
+
+import sys
+from pathlib import Path
+
+import click
+
+from app.config import get_settings
+
+
+@click.group()
+@click.version_option(package_name="byline")
+def cli() -> None:
+    """Byline, a headless content API for a newsroom."""
+
+
+@cli.command()
+@click.option("--host", help="Interface to bind (default: HOST or 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: PORT or 8000).")
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default: WORKERS).")
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+def serve(host: str | None, port: int | None, workers: int | None, reload: bool) -> None:
+    """Serve the API with uvicorn."""
+    import importlib.util
+
+    import uvicorn
+
+    settings = get_settings()
+    fast = importlib.util.find_spec("uvloop") and importlib.util.find_spec("httptools")
+    uvicorn.run(
+        "app.main:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=None if reload else (workers or settings.workers),
+        reload=reload,
+        loop="uvloop" if fast else "auto",
+        http="httptools" if fast else "auto",
+        log_level=settings.log_level,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database schema to the newest migration."""
+    from app import migrate as migrations
+
+    migrations.upgrade(get_settings().resolved_database_url)
+    click.echo(f"database at {migrations.head_revision()}")
+
+
+@cli.command()
+@click.option(
+    "--articles", type=click.IntRange(min=0), default=0, help="Also generate N articles."
+)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has articles.")
+@click.option("--seed", type=int, default=2025, show_default=True, help="Random seed for --articles.")
+def demo(articles: int, if_empty: bool, seed: int) -> None:
+    """Load the reference article page, and optionally N generated articles."""
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from app.db import get_engine
+    from app.demo.generate import generate
+    from app.demo.seed import load_reference
+    from app.models import Article
+
+    with Session(get_engine()) as session:
+        if if_empty and session.scalars(select(Article.id).limit(1)).first():
+            click.echo("database has content; demo not loaded")
+            return
+        loaded = load_reference(session)
+        click.echo("reference article loaded" if loaded else "reference article already there")
+        if articles:
+            generate(session, count=articles, seed=seed)
+            click.echo(f"{articles} articles generated")
+
+
+@cli.command()
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("openapi/openapi.json"), show_default=True,
+)
+def openapi(output: Path) -> None:
+    """Write the OpenAPI document of the running code."""
+    from app.openapi import render
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(render())
+    click.echo(f"wrote {output}")
+
+
+def main() -> None:
+    """Entry point: usage errors are one line on stderr and exit status 2."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("byline: aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        prefix = f"{exc.ctx.command_path}: " if getattr(exc, "ctx", None) else "byline: "
+        click.echo(f"{prefix}{exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

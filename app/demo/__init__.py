@@ -1,0 +1,1 @@
+"""Demo content: the reference article page, and generated articles for volume tests."""

@@ -1,0 +1,98 @@
+"""One real database for the whole run: SQLite by default, PostgreSQL with TEST_DATABASE_URL."""
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="byline-tests-"))
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+# The app reads its settings from the environment: point it at the test database first.
+os.environ["DATABASE_URL"] = TEST_DATABASE_URL
+os.environ["DATA_DIR"] = str(_TMP)
+os.environ["PUBLIC_URL"] = ""
+
+import httpx  # noqa: E402
+from sqlalchemy import Engine, make_url, text  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from app import migrate  # noqa: E402
+from app.config import get_settings  # noqa: E402
+from app.db import get_engine, make_engine, metadata  # noqa: E402
+
+get_settings.cache_clear()
+get_engine.cache_clear()
+
+
+def is_postgres() -> bool:
+    return TEST_DATABASE_URL.startswith("postgres")
+
+
+def fresh_database(url: str) -> str:
+    """An empty database at `url` (created or wiped); returns the SQLAlchemy URL to use."""
+    resolved = make_url(url)
+    if resolved.get_backend_name() == "sqlite":
+        Path(resolved.database or "").unlink(missing_ok=True)
+        return url
+    if resolved.drivername in ("postgres", "postgresql"):
+        resolved = resolved.set(drivername="postgresql+psycopg")
+    admin = make_engine(
+        resolved.set(database="postgres").render_as_string(hide_password=False)
+    ).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"),
+            {"d": resolved.database},
+        )
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{resolved.database}"'))
+        conn.execute(text(f'CREATE DATABASE "{resolved.database}"'))
+    admin.dispose()
+    return resolved.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    # Async tests (marked `anyio`) run on asyncio, as uvicorn does.
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    url = fresh_database(TEST_DATABASE_URL)
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    migrate.upgrade(url)
+    engine = get_engine()
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session on the test database; every table is emptied after the test."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def demo(session: Session) -> Session:
+    """The reference page's content, loaded as `byline demo` loads it."""
+    from app.demo.seed import load_reference
+
+    load_reference(session)
+    return session
+
+
+@pytest.fixture
+async def client(session: Session) -> AsyncIterator[httpx.AsyncClient]:
+    from app.main import app
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://byline.test") as client:
+        yield client
