@@ -29,8 +29,15 @@ def _known_query_params(route: Any) -> frozenset[str]:
     return _known[key]
 
 
-def reject_unknown_query_params(request: Request) -> None:
-    """Unknown query parameters are a 400, not silently ignored (a typo should be loud)."""
+def check_parameters(request: Request) -> None:
+    """Unknown query parameters are a 400, not silently ignored (a typo should be loud);
+    so is a NUL character anywhere in the path or query, which no database stores."""
+    for name, value in (*request.path_params.items(), *request.query_params.multi_items()):
+        if "\x00" in name or "\x00" in str(value):
+            raise ProblemError(
+                f"{name}: NUL characters are not allowed.",
+                errors=[{"field": name, "message": "contains a NUL character"}],
+            )
     route = request.scope.get("route")
     if route is None or not request.query_params:
         return
@@ -44,6 +51,6 @@ def reject_unknown_query_params(request: Request) -> None:
         )
 
 
-v1 = APIRouter(prefix="/v1", dependencies=[Depends(reject_unknown_query_params)])
+v1 = APIRouter(prefix="/v1", dependencies=[Depends(check_parameters)])
 for feature in (articles, authors, photos, sections, tags, feed, site):
     v1.include_router(feature)
