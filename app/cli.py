@@ -51,11 +51,11 @@ def migrate() -> None:
 
 
 @cli.command()
-@click.option(
-    "--articles", type=click.IntRange(min=0), default=0, help="Also generate N articles."
-)
+@click.option("--articles", type=click.IntRange(min=0), default=0, help="Also generate N articles.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has articles.")
-@click.option("--seed", type=int, default=2025, show_default=True, help="Random seed for --articles.")
+@click.option(
+    "--seed", type=int, default=2025, show_default=True, help="Random seed for --articles."
+)
 def demo(articles: int, if_empty: bool, seed: int) -> None:
     """Load the reference article page, and optionally N generated articles."""
     from sqlalchemy import select
@@ -79,8 +79,10 @@ def demo(articles: int, if_empty: bool, seed: int) -> None:
 
 @cli.command()
 @click.option(
-    "--output", type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("openapi/openapi.json"), show_default=True,
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("openapi/openapi.json"),
+    show_default=True,
 )
 def openapi(output: Path) -> None:
     """Write the OpenAPI document of the running code."""
@@ -94,7 +96,7 @@ def openapi(output: Path) -> None:
 def main() -> None:
     """Entry point: usage errors are one line on stderr and exit status 2."""
     try:
-        cli.main(standalone_mode=False)
+        cli.main(prog_name="byline", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("byline: aborted", err=True)
         sys.exit(1)

@@ -72,9 +72,7 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     settings = get_settings()
-    return create_engine(
-        url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True
-    )
+    return create_engine(url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True)
 
 
 @lru_cache

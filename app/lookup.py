@@ -16,9 +16,7 @@ def by_ref(model: Any, ref: str) -> ColumnElement[bool]:
     return or_(model.id == ref, model.slug == ref)
 
 
-def get_by_ref(
-    session: Session, model: type[M], ref: str, *, where: Any = None, label: str
-) -> M:
+def get_by_ref(session: Session, model: type[M], ref: str, *, where: Any = None, label: str) -> M:
     """The row of `model` with this id or slug (and `where`), or NotFound naming the `label`."""
     stmt = select(model).where(by_ref(model, ref))
     if where is not None:

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -197,10 +197,14 @@ class ArticleAuthor(SQLModel, table=True):
     __tablename__ = "article_author"
 
     article_id: str = Field(
-        primary_key=True, max_length=40, sa_column_args=[ForeignKey("article.id", ondelete="CASCADE")]
+        primary_key=True,
+        max_length=40,
+        sa_column_args=[ForeignKey("article.id", ondelete="CASCADE")],
     )
     author_id: str = Field(
-        primary_key=True, max_length=40, sa_column_args=[ForeignKey("author.id", ondelete="CASCADE")]
+        primary_key=True,
+        max_length=40,
+        sa_column_args=[ForeignKey("author.id", ondelete="CASCADE")],
     )
     position: int = Field(default=0)
     role: str = Field(default="author", max_length=50)
@@ -212,7 +216,9 @@ class ArticleTag(SQLModel, table=True):
     __tablename__ = "article_tag"
 
     article_id: str = Field(
-        primary_key=True, max_length=40, sa_column_args=[ForeignKey("article.id", ondelete="CASCADE")]
+        primary_key=True,
+        max_length=40,
+        sa_column_args=[ForeignKey("article.id", ondelete="CASCADE")],
     )
     tag_id: str = Field(
         primary_key=True, max_length=40, sa_column_args=[ForeignKey("tag.id", ondelete="CASCADE")]

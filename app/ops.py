@@ -28,7 +28,8 @@ def readyz(session: SessionDep) -> JSONResponse:
     head = head_revision()
     if current != head:
         raise ServiceUnavailable(
-            f"The database schema is at {current or 'nothing'}, not at {head}: run `byline migrate`."
+            f"The database schema is at {current or 'nothing'}, not at {head}: "
+            "run `byline migrate`."
         )
     return JSONResponse(
         {"status": "ok", "migration": current}, headers={"Cache-Control": "no-store"}

@@ -42,7 +42,8 @@ class Ordering:
         if cursor is not None:
             columns = tuple_(*(k.column for k in self.keys))
             # Bind each value with its column's type, so that times compare as stored.
-            values = tuple_(*(literal(v, k.column.type) for k, v in zip(self.keys, cursor)))
+            pairs = zip(self.keys, cursor, strict=True)
+            values = tuple_(*(literal(v, k.column.type) for k, v in pairs))
             # Every ordering runs in one direction, so a row-value comparison is exact
             # and lets both databases walk the matching index.
             stmt = stmt.where(columns < values if self.keys[0].descending else columns > values)
@@ -144,7 +145,8 @@ def fetch_page(
     if more and items:
         last = items[-1][0] if rows else items[-1]
     return Page(
-        items=items, next_values=ordering.values_of(last) if last is not None else None,
+        items=items,
+        next_values=ordering.values_of(last) if last is not None else None,
         ordering=ordering,
     )
 

@@ -33,17 +33,24 @@ def _save(session: Session, row: Any) -> Any:
 
 def make_section(session: Session, **kw: Any) -> Section:
     n = next(_n)
-    return _save(session, Section(**{"id": new_id("sec"), "slug": f"section-{n}", "name": f"Section {n}", **kw}))
+    return _save(
+        session,
+        Section(**{"id": new_id("sec"), "slug": f"section-{n}", "name": f"Section {n}", **kw}),
+    )
 
 
 def make_tag(session: Session, **kw: Any) -> Tag:
     n = next(_n)
-    return _save(session, Tag(**{"id": new_id("tag"), "slug": f"tag-{n}", "name": f"Tag {n}", **kw}))
+    return _save(
+        session, Tag(**{"id": new_id("tag"), "slug": f"tag-{n}", "name": f"Tag {n}", **kw})
+    )
 
 
 def make_author(session: Session, **kw: Any) -> Author:
     n = next(_n)
-    return _save(session, Author(**{"id": new_id("aut"), "slug": f"author-{n}", "name": f"Author {n}", **kw}))
+    return _save(
+        session, Author(**{"id": new_id("aut"), "slug": f"author-{n}", "name": f"Author {n}", **kw})
+    )
 
 
 def make_photo(session: Session, **kw: Any) -> Photo:
@@ -92,5 +99,12 @@ def make_related(session: Session, article: Article, **kw: Any) -> RelatedLink:
 def make_feed_entry(session: Session, **kw: Any) -> FeedEntry:
     n = next(_n)
     at = BASE + timedelta(minutes=n)
-    values = {"id": new_id("fe"), "title": f"Entry {n}", "published_at": at, "created_at": at, "updated_at": at, **kw}
+    values = {
+        "id": new_id("fe"),
+        "title": f"Entry {n}",
+        "published_at": at,
+        "created_at": at,
+        "updated_at": at,
+        **kw,
+    }
     return _save(session, FeedEntry(**values))

@@ -15,7 +15,6 @@ from tests.factories import (
     make_tag,
 )
 
-
 pytestmark = pytest.mark.anyio
 
 
@@ -265,13 +264,19 @@ async def test_related_card_vanishes_when_its_target_is_unpublished(session, cli
 async def test_external_related_link(session, client):
     article = make_article(session)
     make_related(
-        session, article, url="https://example.org/report", title="A report",
-        summary="Findings.", site_name="Example",
+        session,
+        article,
+        url="https://example.org/report",
+        title="A report",
+        summary="Findings.",
+        site_name="Example",
     )
     [card] = (await client.get(f"/v1/articles/{article.id}")).json()["data"]["related"]
     assert card["kind"] == "external"
     assert (card["url"], card["title"], card["site_name"]) == (
-        "https://example.org/report", "A report", "Example",
+        "https://example.org/report",
+        "A report",
+        "Example",
     )
     assert card["article"] is None
 

@@ -5,7 +5,6 @@ import pytest
 
 from app.demo.seed import RELATED_SLUG, SLUG
 
-
 pytestmark = pytest.mark.anyio
 
 

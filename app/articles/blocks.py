@@ -59,7 +59,9 @@ class ListBlock(_Block):
 
 class RelatedBlock(_Block):
     type: Literal["related"] = "related"
-    related_id: str = Field(max_length=40, description="The id of one of the article's related links.")
+    related_id: str = Field(
+        max_length=40, description="The id of one of the article's related links."
+    )
 
 
 Block = Annotated[
@@ -133,7 +135,8 @@ def derive(blocks: list[dict[str, Any]]) -> Derived:
             title = html.escape(block.get("title") or block["url"])
             provider = html.escape(block["provider"])
             parts.append(
-                f'<figure class="embed" data-provider="{provider}"><a href="{url}">{title}</a></figure>'
+                f'<figure class="embed" data-provider="{provider}">'
+                f'<a href="{url}">{title}</a></figure>'
             )
         elif kind == "photo":
             photo_ids.append(block["photo_id"])

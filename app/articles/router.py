@@ -103,9 +103,7 @@ def article_list_response(
         session, filters=query.filters, order=query.order, page=page, now=now
     )
     embeds = service.load_embeds(session, result.items, include=include, now=now)
-    data = [
-        fields.apply(article_out(a, embeds, include=include, now=now)) for a in result.items
-    ]
+    data = [fields.apply(article_out(a, embeds, include=include, now=now)) for a in result.items]
     return list_response(request, result, data, page.limit)
 
 

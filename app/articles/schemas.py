@@ -51,7 +51,7 @@ class TranslationOut(BaseModel):
 
 
 class ArticleSummary(BaseModel):
-    """An article in a list: `authors`, `tags`, `lead_photo`, `related` and `body` with `include=`."""
+    """An article in a list; `authors`, `tags`, `lead_photo`, `related`, `body` by `include=`."""
 
     id: str
     slug: str
@@ -137,7 +137,9 @@ def _card_html(card: dict[str, Any]) -> str:
 
 def _photo_html(photo: dict[str, Any]) -> str:
     alt = html.escape(photo["alt_text"] or "")
-    caption = " ".join(x for x in (photo["caption"], photo["credit"] and f"({photo['credit']})") if x)
+    caption = " ".join(
+        x for x in (photo["caption"], photo["credit"] and f"({photo['credit']})") if x
+    )
     figcaption = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     return (
         f'<figure class="photo" data-photo-id="{html.escape(photo["id"])}">'
@@ -167,7 +169,11 @@ def _body(
             return _photo_html(photos[photo_id]) if photo_id in photos else ""
         return _card_html(cards[related_id]) if related_id in cards else ""
 
-    body_html = SLOT_PATTERN.sub(fill, article.body_html) if "data-" in article.body_html else article.body_html
+    body_html = (
+        SLOT_PATTERN.sub(fill, article.body_html)
+        if "data-" in article.body_html
+        else article.body_html
+    )
     return blocks, body_html
 
 

@@ -116,7 +116,9 @@ class Embeds:
     translations: dict[str, list[Any]] = field(default_factory=dict)
 
 
-def _authors_of(session: Session, article_ids: Collection[str]) -> dict[str, list[tuple[Author, str]]]:
+def _authors_of(
+    session: Session, article_ids: Collection[str]
+) -> dict[str, list[tuple[Author, str]]]:
     out: dict[str, list[tuple[Author, str]]] = defaultdict(list)
     if not article_ids:
         return out
@@ -165,9 +167,7 @@ def load_embeds(
     if "lead_photo" in include:
         photo_ids |= {a.lead_photo_id for a in articles if a.lead_photo_id}
     if "body" in include:
-        photo_ids |= {
-            b["photo_id"] for a in articles for b in a.body if b.get("type") == "photo"
-        }
+        photo_ids |= {b["photo_id"] for a in articles for b in a.body if b.get("type") == "photo"}
     if photo_ids:
         embeds.photos = {
             p.id: p for p in session.scalars(select(Photo).where(Photo.id.in_(photo_ids)))
@@ -188,8 +188,12 @@ def load_embeds(
             translations: dict[str, list[Any]] = defaultdict(list)
             for row in session.execute(
                 select(
-                    Article.id, Article.slug, Article.language, Article.headline,
-                    Article.canonical_url, Article.translation_group,
+                    Article.id,
+                    Article.slug,
+                    Article.language,
+                    Article.headline,
+                    Article.canonical_url,
+                    Article.translation_group,
                 )
                 .where(Article.translation_group.in_(groups), visible_articles(now))
                 .order_by(Article.language, Article.id)
@@ -204,8 +208,12 @@ def _load_related(session: Session, embeds: Embeds, ids: list[str], now: datetim
     rows = session.execute(
         select(
             RelatedLink,
-            target.id, target.slug, target.headline, target.summary,
-            target.published_at, target.canonical_url,
+            target.id,
+            target.slug,
+            target.headline,
+            target.summary,
+            target.published_at,
+            target.canonical_url,
         )
         # The target joins only when a reader may see it: an unpublished story's card vanishes.
         .outerjoin(
@@ -222,7 +230,9 @@ def _load_related(session: Session, embeds: Embeds, ids: list[str], now: datetim
             related[link.article_id].append(RelatedCard(link, None))
         elif target_cols[0] is not None:
             keys = ("id", "slug", "headline", "summary", "published_at", "canonical_url")
-            related[link.article_id].append(RelatedCard(link, dict(zip(keys, target_cols, strict=True))))
+            related[link.article_id].append(
+                RelatedCard(link, dict(zip(keys, target_cols, strict=True)))
+            )
             target_ids.append(target_cols[0])
     embeds.related = related
     embeds.related_authors = _authors_of(session, target_ids)

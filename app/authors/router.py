@@ -28,7 +28,9 @@ def list_authors(
     """People and collective desks, by name."""
     fields.check(FIELDS)
     result = service.list_authors(session, kind=kind, page=page)
-    return list_response(request, result, [fields.apply(author_out(a)) for a in result.items], page.limit)
+    return list_response(
+        request, result, [fields.apply(author_out(a)) for a in result.items], page.limit
+    )
 
 
 @router.get("/{ref}", response_model=One[AuthorOut], responses=PROBLEM_RESPONSES)

@@ -1,8 +1,5 @@
 """Generated news articles in volume, deterministic for a seed, for load tests and benchmarks."""
 
-# Some stories are in Ukrainian: the Cyrillic letters in strings are meant.
-# ruff: noqa: RUF001
-
 import random
 import re
 import string

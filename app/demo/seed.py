@@ -25,12 +25,14 @@ from app.models import (
 )
 
 SITE_URL = "https://kyivindependent.com"
-SLUG = "russia-categorically-rejected-unconditional-ceasefire-in-peace-talks-ukrainian-official-says"
+SLUG = (
+    "russia-categorically-rejected-unconditional-ceasefire-in-peace-talks-ukrainian-official-says"
+)
 RELATED_SLUG = "ukraine-brings-home-307-pows-in-2nd-phase-of-major-prisoner-swap-with-russia"
 
 BODY = [
     "Russia's negotiating team in Istanbul has repeatedly stated that \"an unconditional "
-    "ceasefire is categorically unacceptable,\" Ukrainian Deputy Foreign Minister Serhii "
+    'ceasefire is categorically unacceptable," Ukrainian Deputy Foreign Minister Serhii '
     "Kyslytsia said in an interview aired on March 24 on Ukraine's national telethon.",
     "Kyslytsia was present in Istanbul last week, as Ukrainian and Russian negotiators met on "
     "May 16 to begin the first direct peace talks between the two countries in three years.",
@@ -39,12 +41,12 @@ BODY = [
     "process, Kyslytsia said.",
     "\"I do not think that (the Russian negotiating team's) directives had a position that "
     "allowed for the possibility of reaching an agreement with the Ukrainian side on a "
-    "ceasefire,\" Kyslytsia said.",
+    'ceasefire," Kyslytsia said.',
     "The peace talks in Istanbul concluded after less than two hours with no agreement beween "
     "the two sides on a ceasefire.",
     "After the talks concluded, Russian Foreign Minister Sergey Lavrov confirmed that Moscow "
     "has no interest in agreeing to a ceasefire in Ukraine, saying on May 21 that \"we don't "
-    "want this anymore.\"",
+    'want this anymore."',
     "A source in the Ukrainian President's Office briefed on the talks confirmed to the Kyiv "
     "Independent that Moscow's delegation insisted that Ukraine retreat from Donetsk, Luhansk, "
     "Zaporizhzhia, and Kherson oblasts, despite Russia not fully controlling any of them.",
@@ -164,9 +166,7 @@ def load_reference(session: Session) -> bool:
     )
     published = datetime(2025, 5, 25, 14, 16, tzinfo=UTC)  # 5:16 PM in Kyiv
     article_id = new_id("art")
-    link = RelatedLink(
-        id=new_id("rel"), article_id=article_id, position=0, inline=True
-    )
+    link = RelatedLink(id=new_id("rel"), article_id=article_id, position=0, inline=True)
     blocks: list[dict[str, Any]] = [{"type": "paragraph", "html": p} for p in BODY]
     blocks.append({"type": "related", "related_id": link.id})
     article = Article(
@@ -200,8 +200,13 @@ def load_reference(session: Session) -> bool:
             ArticleTag(article_id=pows.id, tag_id=tags[2].id, position=0),
             *(
                 FeedEntry(
-                    id=new_id("fe"), kind=kind, title=title, summary=summary,
-                    published_at=at, created_at=at, updated_at=at,
+                    id=new_id("fe"),
+                    kind=kind,
+                    title=title,
+                    summary=summary,
+                    published_at=at,
+                    created_at=at,
+                    updated_at=at,
                 )
                 for at, kind, title, summary in FEED
             ),

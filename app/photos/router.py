@@ -14,4 +14,6 @@ router = APIRouter(prefix="/photos", tags=["photos"])
 def read_photo(photo_id: str, session: SessionDep, fields: FieldsDep) -> JSONResponse:
     """A photo with caption, credit, photographer, agency, alt text, size, renditions, rights."""
     fields.check(FIELDS)
-    return JSONResponse({"data": fields.apply(photo_out(service.get_photo(session, photo_id=photo_id)))})
+    return JSONResponse(
+        {"data": fields.apply(photo_out(service.get_photo(session, photo_id=photo_id)))}
+    )

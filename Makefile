@@ -1,0 +1,49 @@
+# Byline: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install run test lint format openapi openapi-check migrate demo clean
+
+# Creates the virtual environment and installs Byline with its server and test extras.
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Byline needs Python 3.11 or newer (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[server,dev]'
+	@touch $@
+
+install: $(INSTALLED)
+
+run: $(INSTALLED)
+	$(BIN)/byline migrate
+	$(BIN)/byline demo --if-empty
+	$(BIN)/byline serve
+
+test: $(INSTALLED)
+	$(BIN)/pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+openapi: $(INSTALLED)
+	$(BIN)/byline openapi --output openapi/openapi.json
+
+openapi-check: $(INSTALLED)
+	@$(BIN)/byline openapi --output $(VENV)/openapi.json >/dev/null
+	@cmp -s $(VENV)/openapi.json openapi/openapi.json || { echo "openapi/openapi.json is stale: run make openapi"; exit 1; }
+
+migrate: $(INSTALLED)
+	$(BIN)/byline migrate
+
+demo: $(INSTALLED)
+	$(BIN)/byline demo
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache
