@@ -1,11 +1,10 @@
 """Alembic environment: Byline's models, SQLite-friendly batch mode, types compared."""
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
 
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.config import get_settings
-from app.db import UTCDateTime, metadata
+from app.db import UTCDateTime, make_engine, metadata
 
 config = context.config
 
@@ -44,13 +43,15 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = engine_from_config(
-        {"sqlalchemy.url": _url()}, prefix="sqlalchemy.", poolclass=pool.NullPool
-    )
-    with engine.connect() as connection:
-        _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
-        with context.begin_transaction():
-            context.run_migrations()
+    # The app's own engine factory: it creates the SQLite directory and sets its pragmas.
+    engine = make_engine(_url())
+    try:
+        with engine.connect() as connection:
+            _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
 
 
 if context.is_offline_mode():
