@@ -19,6 +19,20 @@ class Settings(BaseSettings):
         description="Absolute base URL clients use (for `links.next`); empty: from the request.",
     )
     allow_anonymous_reads: bool = True
+    secret_key: str = Field(
+        "",
+        description="Signs preview links; empty: a key kept in DATA_DIR/secret.key (one host).",
+    )
+    redis_url: str = Field("", description="Redis for shared rate limits; empty: in process.")
+    cors_origins: str = Field("", description="Comma-separated origins allowed by CORS; * any.")
+    rate_limit_anonymous: int = Field(60, description="Requests a minute per client address.")
+    rate_limit_key: int = Field(1200, description="Requests a minute per key (read, write).")
+    rate_limit_partner: int = Field(600, description="Requests a minute per partner key.")
+    rate_limit_admin: int = Field(300, description="Requests a minute per admin-only key.")
+    key_cache_seconds: float = Field(5.0, description="How long a worker trusts a key lookup.")
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1", description="Proxies whose X-Forwarded-For gives the client address."
+    )
     log_level: str = "info"
     host: str = "127.0.0.1"
     port: int = 8000

@@ -59,6 +59,30 @@ class ServiceUnavailable(ProblemError):
     title = "Service unavailable"
 
 
+def problem_body(
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    instance: str | None,
+    request_id: str | None,
+    errors: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The RFC 9457 body every failure answers with."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "request_id": request_id,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
 def problem(
     request: Request,
     *,
@@ -69,16 +93,15 @@ def problem(
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> ProblemResponse:
-    body: dict[str, Any] = {
-        "type": PROBLEM_BASE + code,
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-        "request_id": request.scope.get("state", {}).get("request_id"),
-    }
-    if errors is not None:
-        body["errors"] = errors
+    body = problem_body(
+        status=status,
+        code=code,
+        title=title,
+        detail=detail,
+        instance=request.url.path,
+        request_id=request.scope.get("state", {}).get("request_id"),
+        errors=errors,
+    )
     return ProblemResponse(body, status_code=status, headers=headers)
 
 

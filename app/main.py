@@ -4,14 +4,17 @@ from pathlib import Path
 
 import fastapi_offline
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse
 
 from app import __version__
+from app.access import AccessMiddleware
 from app.api import v1
+from app.config import get_settings
 from app.errors import install_error_handlers
-from app.middleware import RequestIdMiddleware
+from app.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from app.ops import router as ops
 
 _DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -58,6 +61,38 @@ def create_app() -> FastAPI:
             with_google_fonts=False,
         )
 
+    # Added innermost first: request id, security headers, CORS, then access control.
+    app.add_middleware(AccessMiddleware)
+    origins = [o.strip() for o in get_settings().cors_origins.split(",") if o.strip()]
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=[
+                "Authorization",
+                "X-API-Key",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=[
+                "ETag",
+                "Link",
+                "Location",
+                "Retry-After",
+                "X-Request-ID",
+                "RateLimit",
+                "RateLimit-Policy",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+            ],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware)
     # Outermost, so that every answer, errors included, carries the request id.
     app.add_middleware(RequestIdMiddleware)
     return app

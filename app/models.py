@@ -1,6 +1,6 @@
 """Every table of Byline. Alembic imports this module to know the schema."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -286,3 +286,52 @@ class FeedEntry(SQLModel, table=True):
     updated_at: datetime = _time(default=True)
 
     __table_args__ = (Index("ix_feed_entry_published_at_id", "published_at", "id"),)
+
+
+class Scope(StrEnum):
+    content_read = "content:read"
+    content_preview = "content:preview"
+    content_write = "content:write"
+    partner = "partner"
+    admin = "admin"
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key. The secret is shown once; only its SHA-256 is kept."""
+
+    __tablename__ = "api_key"
+
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=200)
+    # The public part of the secret (`byl_<prefix>_...`), to find the key and spot it in logs.
+    prefix: str = Field(max_length=16, unique=True)
+    secret_hash: str = Field(max_length=64)
+    scopes: list[str] = Field(default_factory=list, sa_type=JSONType)
+    # For partner keys: the sections and tags (slugs) whose stories they may read.
+    sections: list[str] = Field(default_factory=list, sa_type=JSONType)
+    tags: list[str] = Field(default_factory=list, sa_type=JSONType)
+    # Partner keys granted advance access receive embargoed stories early.
+    advance_embargo: bool = Field(default=False)
+    # Requests per minute; None takes the tier of the key's scopes.
+    rate_limit: int | None = None
+    expires_at: datetime | None = _time(nullable=True)
+    revoked_at: datetime | None = _time(nullable=True)
+    last_used_at: datetime | None = _time(nullable=True)
+    created_at: datetime = _time(default=True)
+
+    __table_args__ = (Index("ix_api_key_created_at_id", "created_at", "id"),)
+
+
+class KeyUsage(SQLModel, table=True):
+    """Requests and items served per key and UTC day."""
+
+    __tablename__ = "key_usage"
+
+    key_id: str = Field(
+        primary_key=True,
+        max_length=40,
+        sa_column_args=[ForeignKey("api_key.id", ondelete="CASCADE")],
+    )
+    day: date = Field(primary_key=True)
+    requests: int = Field(default=0)
+    items: int = Field(default=0)

@@ -170,8 +170,17 @@ def absolute_url(request: Request, path: str) -> str:
     return _base_url(request) + path
 
 
+def item_response(
+    request: Request, data: dict[str, Any], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The single-object envelope; counts one item served (for partner usage)."""
+    request.scope.setdefault("state", {})["items"] = 1
+    return JSONResponse({"data": data}, headers=headers)
+
+
 def list_response(request: Request, page: Page, data: list[Any], limit: int) -> JSONResponse:
     """The list envelope, with `links.next` and an RFC 8288 `Link` header."""
+    request.scope.setdefault("state", {})["items"] = len(data)
     next_cursor = encode_cursor(page.ordering, page.next_values) if page.next_values else None
     meta: dict[str, Any] = {"next_cursor": next_cursor, "limit": limit}
     if page.total is not None:

@@ -13,6 +13,18 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / '
 os.environ["DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["DATA_DIR"] = str(_TMP)
 os.environ["PUBLIC_URL"] = ""
+# Tests that are not about limits or key caching must not trip over them.
+for name, value in {
+    "RATE_LIMIT_ANONYMOUS": "100000",
+    "RATE_LIMIT_KEY": "100000",
+    "RATE_LIMIT_PARTNER": "100000",
+    "RATE_LIMIT_ADMIN": "100000",
+    "KEY_CACHE_SECONDS": "0",
+    "REDIS_URL": "",
+    "SECRET_KEY": "test-signing-key",
+    "ALLOW_ANONYMOUS_READS": "true",
+}.items():
+    os.environ[name] = value
 
 import httpx  # noqa: E402
 from sqlalchemy import Engine, make_url, text  # noqa: E402

@@ -5,16 +5,27 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 
 from app.articles import service
-from app.articles.schemas import FIELDS, INCLUDES, ArticleDetail, ArticleSummary, article_out
+from app.articles.schemas import (
+    FIELDS,
+    INCLUDES,
+    ArticleDetail,
+    ArticleSummary,
+    PreviewLink,
+    PreviewLinkCreate,
+    article_out,
+)
 from app.articles.service import ArticleFilters
-from app.db import SessionDep, utcnow
+from app.auth import Forbidden, Previewer, Reader, reader
+from app.db import SessionDep
 from app.errors import InvalidParameter
 from app.models import ArticleType
-from app.pagination import PageDep, PageParams, list_response
+from app.pagination import PageDep, PageParams, absolute_url, item_response, list_response
+from app.preview import make_token, read_token
 from app.representation import Fields, FieldsDep, parse_include
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, Many, One
 from app.timeparams import as_utc
+from app.visibility import Viewer
 
 router = APIRouter(prefix="/articles", tags=["articles"])
 
@@ -93,17 +104,19 @@ def article_list_response(
     query: ArticleQuery,
     page: PageParams,
     fields: Fields,
+    viewer: Viewer,
 ) -> JSONResponse:
     """A page of articles as the list envelope; shared by every list of articles."""
     fields.check(FIELDS)
     # Asking for an embeddable field by name embeds it.
     include = query.include | (fields.names & set(INCLUDES))
-    now = utcnow()
     result = service.list_articles(
-        session, filters=query.filters, order=query.order, page=page, now=now
+        session, filters=query.filters, order=query.order, page=page, viewer=viewer
     )
-    embeds = service.load_embeds(session, result.items, include=include, now=now)
-    data = [fields.apply(article_out(a, embeds, include=include, now=now)) for a in result.items]
+    embeds = service.load_embeds(session, result.items, include=include, viewer=viewer)
+    data = [
+        fields.apply(article_out(a, embeds, include=include, now=viewer.now)) for a in result.items
+    ]
     return list_response(request, result, data, page.limit)
 
 
@@ -114,20 +127,63 @@ def list_articles(
     query: ArticleQueryDep,
     page: PageDep,
     fields: FieldsDep,
+    viewer: Reader,
     author: Annotated[str | None, Query(max_length=100, description="Author id or slug.")] = None,
 ) -> JSONResponse:
-    """Published articles, newest first unless `order` says otherwise."""
+    """Articles the caller may read, newest first unless `order` says otherwise."""
     if author:
         query = replace(query, filters=replace(query.filters, author=author))
-    return article_list_response(request, session, query, page, fields)
+    return article_list_response(request, session, query, page, fields, viewer)
 
 
 @router.get("/{ref}", response_model=One[ArticleDetail], responses=PROBLEM_RESPONSES)
-def read_article(ref: str, session: SessionDep, fields: FieldsDep) -> JSONResponse:
+def read_article(
+    ref: str,
+    request: Request,
+    session: SessionDep,
+    fields: FieldsDep,
+    preview: Annotated[
+        str | None,
+        Query(max_length=1000, description="A preview link's token: shows this draft."),
+    ] = None,
+) -> JSONResponse:
     """The whole article, by id or slug."""
     fields.check(FIELDS)
-    now = utcnow()
-    article = service.get_article(session, ref=ref, now=now)
-    embeds = service.load_embeds(session, [article], include=INCLUDES, now=now, detail=True)
-    out = article_out(article, embeds, include=INCLUDES, now=now, detail=True)
-    return JSONResponse({"data": fields.apply(out)})
+    headers = None
+    if preview is not None:
+        token_article = read_token(preview)
+        viewer = Viewer(preview=True)
+        headers = {"Cache-Control": "private, no-store"}
+    else:
+        viewer = reader(request)
+    article = service.get_article(session, ref=ref, viewer=viewer)
+    if preview is not None and article.id != token_article:
+        raise Forbidden("The preview link is for another article.")
+    embeds = service.load_embeds(session, [article], include=INCLUDES, viewer=viewer, detail=True)
+    out = article_out(article, embeds, include=INCLUDES, now=viewer.now, detail=True)
+    return item_response(request, fields.apply(out), headers=headers)
+
+
+@router.post(
+    "/{ref}/preview",
+    status_code=201,
+    response_model=One[PreviewLink],
+    responses=PROBLEM_RESPONSES,
+)
+def create_preview_link(
+    ref: str,
+    request: Request,
+    session: SessionDep,
+    _: Previewer,
+    body: PreviewLinkCreate | None = None,
+) -> JSONResponse:
+    """A signed link that shows this article, draft or not, to anyone holding it."""
+    article = service.get_article(session, ref=ref, viewer=Viewer(preview=True))
+    seconds = (body or PreviewLinkCreate()).expires_in
+    token, expires_at = make_token(article.id, seconds=seconds)
+    url = absolute_url(request, f"/v1/articles/{article.id}?preview={token}")
+    return JSONResponse(
+        {"data": {"token": token, "url": url, "expires_at": expires_at}},
+        status_code=201,
+        headers={"Cache-Control": "no-store"},
+    )

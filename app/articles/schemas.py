@@ -4,7 +4,7 @@ import html
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.articles.blocks import SLOT_PATTERN, Block
 from app.articles.service import Embeds, RelatedCard
@@ -91,6 +91,20 @@ class ArticleDetail(ArticleSummary):
 
 
 FIELDS = tuple(ArticleDetail.model_fields)
+
+
+class PreviewLinkCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    expires_in: int = Field(
+        86_400, ge=60, le=7 * 86_400, description="Seconds the link works (1 minute to 7 days)."
+    )
+
+
+class PreviewLink(BaseModel):
+    token: str
+    url: str
+    expires_at: datetime
 
 
 def _related_out(card: RelatedCard, embeds: Embeds) -> dict[str, Any]:

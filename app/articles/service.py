@@ -24,7 +24,7 @@ from app.models import (
     Tag,
 )
 from app.pagination import Ordering, Page, PageParams, SortKey, paginate
-from app.visibility import visible_articles
+from app.visibility import Viewer, visible_articles, visible_photos
 
 ORDERINGS = {
     "newest": Ordering("newest", (SortKey(Article.published_at), SortKey(Article.id))),
@@ -48,8 +48,11 @@ class ArticleFilters:
     updated_since: datetime | None = None
 
 
-def _filtered(filters: ArticleFilters, now: datetime) -> Any:
-    stmt = select(Article).where(visible_articles(now))
+def _filtered(filters: ArticleFilters, viewer: Viewer, order: str) -> Any:
+    stmt = select(Article).where(visible_articles(viewer))
+    if order != "updated":
+        # Drafts have no publication time; a preview reader finds them with order=updated.
+        stmt = stmt.where(Article.published_at.is_not(None))
     if filters.section:
         stmt = stmt.where(
             Article.section_id.in_(select(Section.id).where(by_ref(Section, filters.section)))
@@ -84,15 +87,16 @@ def _filtered(filters: ArticleFilters, now: datetime) -> Any:
 
 
 def list_articles(
-    session: Session, *, filters: ArticleFilters, order: str, page: PageParams, now: datetime
+    session: Session, *, filters: ArticleFilters, order: str, page: PageParams, viewer: Viewer
 ) -> Page:
-    """One page of the articles a public reader may see, filtered and in keyset order."""
-    return paginate(session, _filtered(filters, now), ORDERINGS[order], page)
+    """One page of the articles `viewer` may see, filtered and in keyset order."""
+    return paginate(session, _filtered(filters, viewer, order), ORDERINGS[order], page)
 
 
-def get_article(session: Session, *, ref: str, now: datetime) -> Article:
-    """The visible article with this id or slug, or NotFound (drafts are simply not found)."""
-    return get_by_ref(session, Article, ref, where=visible_articles(now), label="article")
+def get_article(session: Session, *, ref: str, viewer: Viewer) -> Article:
+    """The article with this id or slug if `viewer` may see it, else NotFound (never 403:
+    a hidden story must not even be confirmed to exist)."""
+    return get_by_ref(session, Article, ref, where=visible_articles(viewer), label="article")
 
 
 @dataclass
@@ -138,7 +142,7 @@ def load_embeds(
     articles: Sequence[Article],
     *,
     include: Collection[str],
-    now: datetime,
+    viewer: Viewer,
     detail: bool = False,
 ) -> Embeds:
     """Batch-load what `include` asks for: one query per kind of object, never one per row."""
@@ -170,10 +174,13 @@ def load_embeds(
         photo_ids |= {b["photo_id"] for a in articles for b in a.body if b.get("type") == "photo"}
     if photo_ids:
         embeds.photos = {
-            p.id: p for p in session.scalars(select(Photo).where(Photo.id.in_(photo_ids)))
+            p.id: p
+            for p in session.scalars(
+                select(Photo).where(Photo.id.in_(photo_ids), visible_photos(viewer))
+            )
         }
     if "related" in include or "body" in include:
-        _load_related(session, embeds, ids, now)
+        _load_related(session, embeds, ids, viewer)
     if detail:
         corrections: dict[str, list[Correction]] = defaultdict(list)
         for c in session.scalars(
@@ -195,7 +202,7 @@ def load_embeds(
                     Article.canonical_url,
                     Article.translation_group,
                 )
-                .where(Article.translation_group.in_(groups), visible_articles(now))
+                .where(Article.translation_group.in_(groups), visible_articles(viewer))
                 .order_by(Article.language, Article.id)
             ):
                 translations[row.translation_group].append(row)
@@ -203,7 +210,7 @@ def load_embeds(
     return embeds
 
 
-def _load_related(session: Session, embeds: Embeds, ids: list[str], now: datetime) -> None:
+def _load_related(session: Session, embeds: Embeds, ids: list[str], viewer: Viewer) -> None:
     target = aliased(Article)
     rows = session.execute(
         select(
@@ -218,7 +225,7 @@ def _load_related(session: Session, embeds: Embeds, ids: list[str], now: datetim
         # The target joins only when a reader may see it: an unpublished story's card vanishes.
         .outerjoin(
             target,
-            (target.id == RelatedLink.target_article_id) & visible_articles(now, target),
+            (target.id == RelatedLink.target_article_id) & visible_articles(viewer, target),
         )
         .where(RelatedLink.article_id.in_(ids))
         .order_by(RelatedLink.article_id, RelatedLink.position, RelatedLink.id)

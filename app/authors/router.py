@@ -5,11 +5,12 @@ from fastapi import APIRouter, Query, Request
 
 from app.articles.router import ArticleQueryDep, article_list_response
 from app.articles.schemas import ArticleSummary
+from app.auth import Reader
 from app.authors import service
 from app.authors.schemas import FIELDS, AuthorOut, author_out
 from app.db import SessionDep
 from app.models import AuthorKind
-from app.pagination import PageDep, list_response
+from app.pagination import PageDep, item_response, list_response
 from app.representation import FieldsDep
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, Many, One
@@ -23,6 +24,7 @@ def list_authors(
     session: SessionDep,
     page: PageDep,
     fields: FieldsDep,
+    _: Reader,
     kind: Annotated[AuthorKind | None, Query(description="`person` or `desk`.")] = None,
 ) -> JSONResponse:
     """People and collective desks, by name."""
@@ -34,10 +36,12 @@ def list_authors(
 
 
 @router.get("/{ref}", response_model=One[AuthorOut], responses=PROBLEM_RESPONSES)
-def read_author(ref: str, session: SessionDep, fields: FieldsDep) -> JSONResponse:
+def read_author(
+    ref: str, request: Request, session: SessionDep, fields: FieldsDep, _: Reader
+) -> JSONResponse:
     """One author, by id or slug."""
     fields.check(FIELDS)
-    return JSONResponse({"data": fields.apply(author_out(service.get_author(session, ref=ref)))})
+    return item_response(request, fields.apply(author_out(service.get_author(session, ref=ref))))
 
 
 @router.get("/{ref}/articles", response_model=Many[ArticleSummary], responses=PROBLEM_RESPONSES)
@@ -48,8 +52,9 @@ def list_author_articles(
     query: ArticleQueryDep,
     page: PageDep,
     fields: FieldsDep,
+    viewer: Reader,
 ) -> JSONResponse:
     """The author's published articles; takes every filter of `GET /v1/articles`."""
     author = service.get_author(session, ref=ref)
     query = replace(query, filters=replace(query.filters, author=author.id))
-    return article_list_response(request, session, query, page, fields)
+    return article_list_response(request, session, query, page, fields, viewer)

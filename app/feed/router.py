@@ -3,11 +3,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from app.db import SessionDep, utcnow
+from app.auth import Reader
+from app.db import SessionDep
 from app.feed import service
 from app.feed.schemas import FIELDS, FeedEntryOut, feed_entry_out
 from app.models import FeedKind
-from app.pagination import PageDep, list_response
+from app.pagination import PageDep, item_response, list_response
 from app.representation import FieldsDep
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, Many, One
@@ -22,6 +23,7 @@ def list_feed(
     session: SessionDep,
     page: PageDep,
     fields: FieldsDep,
+    viewer: Reader,
     since: Annotated[
         datetime | None, Query(description="Only entries published strictly after this time.")
     ] = None,
@@ -29,14 +31,16 @@ def list_feed(
 ) -> JSONResponse:
     """News Feed entries, newest first; poll with `since=`."""
     fields.check(FIELDS)
-    result = service.list_entries(session, since=as_utc(since), kind=kind, page=page, now=utcnow())
+    result = service.list_entries(session, since=as_utc(since), kind=kind, page=page, viewer=viewer)
     data = [fields.apply(feed_entry_out(entry, slug)) for entry, slug in result.items]
     return list_response(request, result, data, page.limit)
 
 
 @router.get("/{entry_id}", response_model=One[FeedEntryOut], responses=PROBLEM_RESPONSES)
-def read_feed_entry(entry_id: str, session: SessionDep, fields: FieldsDep) -> JSONResponse:
+def read_feed_entry(
+    entry_id: str, request: Request, session: SessionDep, fields: FieldsDep, viewer: Reader
+) -> JSONResponse:
     """One News Feed entry."""
     fields.check(FIELDS)
-    entry, slug = service.get_entry(session, entry_id=entry_id, now=utcnow())
-    return JSONResponse({"data": fields.apply(feed_entry_out(entry, slug))})
+    entry, slug = service.get_entry(session, entry_id=entry_id, viewer=viewer)
+    return item_response(request, fields.apply(feed_entry_out(entry, slug)))

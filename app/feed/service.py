@@ -9,19 +9,19 @@ from sqlmodel import Session
 from app.errors import NotFound
 from app.models import Article, FeedEntry, FeedKind
 from app.pagination import Ordering, Page, PageParams, SortKey, paginate
-from app.visibility import visible_articles, visible_feed_entries
+from app.visibility import Viewer, visible_articles, visible_feed_entries
 
 ORDERING = Ordering("newest", (SortKey(FeedEntry.published_at), SortKey(FeedEntry.id)))
 
 
-def _with_article_slug(now: datetime) -> Select[tuple[FeedEntry, str | None]]:
-    # The linked article shows only while a reader may see it.
+def _with_article_slug(viewer: Viewer) -> Select[tuple[FeedEntry, str | None]]:
+    # The linked article shows only while the viewer may see it.
     linked = aliased(Article)
-    return (
-        select(FeedEntry, linked.slug)
-        .outerjoin(linked, (linked.id == FeedEntry.article_id) & visible_articles(now, linked))
-        .where(visible_feed_entries(now))
-    )
+    on = (linked.id == FeedEntry.article_id) & visible_articles(viewer, linked)
+    # A partner's feed holds only entries about stories it may syndicate.
+    stmt = select(FeedEntry, linked.slug)
+    stmt = stmt.join(linked, on) if viewer.partner else stmt.outerjoin(linked, on)
+    return stmt.where(visible_feed_entries(viewer), FeedEntry.published_at.is_not(None))
 
 
 def list_entries(
@@ -30,10 +30,10 @@ def list_entries(
     since: datetime | None,
     kind: FeedKind | None,
     page: PageParams,
-    now: datetime,
+    viewer: Viewer,
 ) -> Page:
     """Visible entries newest first, each as `(entry, article slug)`; `since` is exclusive."""
-    stmt = _with_article_slug(now)
+    stmt = _with_article_slug(viewer)
     if since is not None:
         stmt = stmt.where(FeedEntry.published_at > since)
     if kind is not None:
@@ -41,9 +41,9 @@ def list_entries(
     return paginate(session, stmt, ORDERING, page, rows=True)
 
 
-def get_entry(session: Session, *, entry_id: str, now: datetime) -> tuple[FeedEntry, str | None]:
+def get_entry(session: Session, *, entry_id: str, viewer: Viewer) -> tuple[FeedEntry, str | None]:
     """One visible entry with its article's slug."""
-    row = session.execute(_with_article_slug(now).where(FeedEntry.id == entry_id)).first()
+    row = session.execute(_with_article_slug(viewer).where(FeedEntry.id == entry_id)).first()
     if row is None:
         raise NotFound(f"No feed entry {entry_id!r}.")
     return row[0], row[1]

@@ -1,7 +1,8 @@
 from fastapi import APIRouter, Request
 
+from app.auth import Reader
 from app.db import SessionDep
-from app.pagination import PageDep, list_response
+from app.pagination import PageDep, item_response, list_response
 from app.representation import FieldsDep
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, Many, One
@@ -13,7 +14,7 @@ router = APIRouter(prefix="/sections", tags=["sections"])
 
 @router.get("", response_model=Many[SectionOut], responses=PROBLEM_RESPONSES)
 def list_sections(
-    request: Request, session: SessionDep, page: PageDep, fields: FieldsDep
+    request: Request, session: SessionDep, page: PageDep, fields: FieldsDep, _: Reader
 ) -> JSONResponse:
     """Sections, in navigation order."""
     fields.check(FIELDS)
@@ -23,7 +24,9 @@ def list_sections(
 
 
 @router.get("/{ref}", response_model=One[SectionOut], responses=PROBLEM_RESPONSES)
-def read_section(ref: str, session: SessionDep, fields: FieldsDep) -> JSONResponse:
+def read_section(
+    ref: str, request: Request, session: SessionDep, fields: FieldsDep, _: Reader
+) -> JSONResponse:
     """One section, by id or slug."""
     fields.check(FIELDS)
-    return JSONResponse({"data": fields.apply(section_out(service.get_section(session, ref=ref)))})
+    return item_response(request, fields.apply(section_out(service.get_section(session, ref=ref))))

@@ -1,0 +1,64 @@
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.auth import Admin
+from app.db import SessionDep
+from app.keys import service
+from app.keys.schemas import KeyCreate, KeyCreated, KeyOut, UsageDay, key_out, usage_out
+from app.pagination import PageDep, list_response
+from app.responses import JSONResponse
+from app.schemas import PROBLEM_RESPONSES, Many, One
+
+router = APIRouter(prefix="/keys", tags=["keys"])
+
+
+@router.post("", status_code=201, response_model=One[KeyCreated], responses=PROBLEM_RESPONSES)
+def create_key(body: KeyCreate, session: SessionDep, _: Admin) -> JSONResponse:
+    """Create a key. Its `secret` is in this answer and nowhere else, ever."""
+    new = service.create_key(session, **body.model_dump())
+    return JSONResponse(
+        {"data": {**key_out(new.key), "secret": new.secret}},
+        status_code=201,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get("", response_model=Many[KeyOut], responses=PROBLEM_RESPONSES)
+def list_keys(request: Request, session: SessionDep, page: PageDep, _: Admin) -> JSONResponse:
+    """Keys, newest first (revoked ones too); never their secrets."""
+    result = service.list_keys(session, page=page)
+    return list_response(request, result, [key_out(k) for k in result.items], page.limit)
+
+
+@router.get("/{key_id}", response_model=One[KeyOut], responses=PROBLEM_RESPONSES)
+def read_key(key_id: str, session: SessionDep, _: Admin) -> JSONResponse:
+    """One key."""
+    return JSONResponse({"data": key_out(service.get_key(session, key_id=key_id))})
+
+
+@router.delete("/{key_id}", status_code=204, responses=PROBLEM_RESPONSES)
+def revoke_key(key_id: str, session: SessionDep, _: Admin) -> Response:
+    """Revoke a key: it stops working on every worker within seconds."""
+    service.revoke_key(session, key_id=key_id)
+    return Response(status_code=204)
+
+
+@router.get("/{key_id}/usage", response_model=Many[UsageDay], responses=PROBLEM_RESPONSES)
+def key_usage(
+    key_id: str,
+    session: SessionDep,
+    _: Admin,
+    since: Annotated[date | None, Query(description="First day, inclusive (UTC).")] = None,
+    until: Annotated[date | None, Query(description="Last day, inclusive (UTC).")] = None,
+) -> JSONResponse:
+    """Requests and items served per UTC day."""
+    days = service.get_usage(session, key_id=key_id, since=since, until=until)
+    return JSONResponse(
+        {
+            "data": [usage_out(u) for u in days],
+            "meta": {"next_cursor": None, "limit": len(days)},
+            "links": {"next": None},
+        }
+    )

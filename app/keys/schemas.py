@@ -1,0 +1,76 @@
+"""The shapes of API keys and their usage."""
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.models import ApiKey, KeyUsage, Scope
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    scopes: list[Scope] = Field(min_length=1, max_length=5)
+    sections: list[str] = Field(default=[], max_length=100, description="Partner: section slugs.")
+    tags: list[str] = Field(default=[], max_length=500, description="Partner: tag slugs.")
+    advance_embargo: bool = Field(False, description="Partner: receive embargoed stories early.")
+    rate_limit: int | None = Field(None, ge=1, le=1_000_000, description="Requests a minute.")
+    expires_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def partner_needs_an_allowlist(self) -> "KeyCreate":
+        if Scope.partner in self.scopes and not (self.sections or self.tags):
+            raise ValueError("a partner key needs at least one section or tag")
+        if self.expires_at is not None and self.expires_at.tzinfo is None:
+            raise ValueError("expires_at needs a time zone offset (use Z for UTC)")
+        return self
+
+
+class KeyOut(BaseModel):
+    id: str
+    name: str
+    prefix: str
+    scopes: list[Scope]
+    sections: list[str]
+    tags: list[str]
+    advance_embargo: bool
+    rate_limit: int | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    created_at: datetime
+
+
+class KeyCreated(KeyOut):
+    secret: str = Field(description="Shown once, now; only a hash of it is kept.")
+
+
+class UsageDay(BaseModel):
+    day: date
+    requests: int
+    items: int
+
+
+def key_out(key: ApiKey) -> dict[str, Any]:
+    return {
+        "id": key.id,
+        "name": key.name,
+        "prefix": f"byl_{key.prefix}",
+        "scopes": key.scopes,
+        "sections": key.sections,
+        "tags": key.tags,
+        "advance_embargo": key.advance_embargo,
+        "rate_limit": key.rate_limit,
+        "expires_at": key.expires_at,
+        "revoked_at": key.revoked_at,
+        "last_used_at": key.last_used_at,
+        "created_at": key.created_at,
+    }
+
+
+def usage_out(usage: KeyUsage) -> dict[str, Any]:
+    return {"day": usage.day.isoformat(), "requests": usage.requests, "items": usage.items}
