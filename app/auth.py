@@ -118,11 +118,11 @@ class KeyCache:
 def _lookup(secret: str) -> tuple[Principal | None, bool]:
     from app.keys.service import find_key
 
-    with Session(get_engine()) as session:
+    with Session(get_engine(), expire_on_commit=False) as session:
         key = find_key(session, secret)
-    if key is None:
-        return None, False
-    return Principal.of(key), key.revoked_at is not None
+        if key is None:
+            return None, False
+        return Principal.of(key), key.revoked_at is not None
 
 
 key_cache = KeyCache()

@@ -1,11 +1,17 @@
 """The `byline` command: serve, migrate, demo, openapi."""
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from app.config import get_settings
+from app.models import Scope
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 @click.group()
@@ -75,6 +81,96 @@ def demo(articles: int, if_empty: bool, seed: int) -> None:
         if articles:
             generate(session, count=articles, seed=seed)
             click.echo(f"{articles} articles generated")
+
+
+@cli.group()
+def keys() -> None:
+    """API keys: create, list, revoke."""
+
+
+@keys.command("create")
+@click.option("--name", required=True, help="Who or what the key is for.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice([s.value for s in Scope]),
+    help="A scope; repeat for several.",
+)
+@click.option("--section", "sections", multiple=True, help="Partner: a section slug it may read.")
+@click.option("--tag", "tags", multiple=True, help="Partner: a tag slug it may read.")
+@click.option("--advance-embargo", is_flag=True, help="Partner: embargoed stories early.")
+@click.option("--rate-limit", type=click.IntRange(1), help="Requests a minute (else its tier).")
+@click.option("--expires", type=click.DateTime(), help="Expiry time, UTC.")
+def keys_create(
+    name: str,
+    scopes: tuple[str, ...],
+    sections: tuple[str, ...],
+    tags: tuple[str, ...],
+    advance_embargo: bool,
+    rate_limit: int | None,
+    expires: datetime | None,
+) -> None:
+    """Create a key; its secret is printed once, on the last line."""
+    from pydantic import ValidationError
+
+    from app.keys.schemas import KeyCreate
+    from app.keys.service import create_key
+
+    try:
+        body = KeyCreate(
+            name=name,
+            scopes=list(scopes),
+            sections=list(sections),
+            tags=list(tags),
+            advance_embargo=advance_embargo,
+            rate_limit=rate_limit,
+            expires_at=expires.replace(tzinfo=UTC) if expires else None,
+        )
+    except ValidationError as exc:
+        raise click.UsageError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    with _session() as session:
+        new = create_key(session, **body.model_dump())
+    click.echo(f"created {new.key.id} ({', '.join(new.key.scopes)})")
+    click.echo(new.secret)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List keys (never their secrets)."""
+    from sqlalchemy import select
+
+    from app.models import ApiKey
+
+    with _session() as session:
+        for key in session.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)):
+            state = "revoked" if key.revoked_at else "active"
+            scopes = ",".join(key.scopes)
+            click.echo(f"{key.id}\tbyl_{key.prefix}\t{state}\t{scopes}\t{key.name}")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key by id."""
+    from app.errors import NotFound
+    from app.keys.service import revoke_key
+
+    with _session() as session:
+        try:
+            key = revoke_key(session, key_id=key_id)
+        except NotFound:
+            raise click.ClickException(f"no key {key_id}") from None
+    click.echo(f"revoked {key.id}")
+
+
+def _session() -> "Session":
+    from sqlmodel import Session
+
+    from app.db import get_engine
+
+    return Session(get_engine(), expire_on_commit=False)
 
 
 @cli.command()

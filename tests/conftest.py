@@ -2,7 +2,7 @@
 
 import os
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -108,3 +108,37 @@ async def client(session: Session) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://byline.test") as client:
         yield client
+
+
+@pytest.fixture
+def settings_env() -> Iterator[Callable[..., None]]:
+    """Change settings for one test: `settings_env(RATE_LIMIT_ANONYMOUS=3)`."""
+    saved = dict(os.environ)
+
+    def apply(**values: object) -> None:
+        for name, value in values.items():
+            os.environ[name.upper()] = str(value)
+        get_settings.cache_clear()
+
+    yield apply
+    os.environ.clear()
+    os.environ.update(saved)
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+async def fresh_client(session: Session) -> AsyncIterator[Callable[[], httpx.AsyncClient]]:
+    """Clients on a new application built from the settings as they are now."""
+    from app.main import create_app
+
+    clients: list[httpx.AsyncClient] = []
+
+    def make() -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=create_app(), raise_app_exceptions=False)
+        client = httpx.AsyncClient(transport=transport, base_url="http://byline.test")
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()

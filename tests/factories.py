@@ -92,6 +92,14 @@ def make_article(
     return article
 
 
+def make_key(session: Session, *scopes: str, **kw: Any) -> str:
+    """A key with these scopes; returns its secret."""
+    from app.keys.service import create_key
+    from app.models import Scope
+
+    return create_key(session, name="test", scopes=[Scope(s) for s in scopes], **kw).secret
+
+
 def make_related(session: Session, article: Article, **kw: Any) -> RelatedLink:
     return _save(session, RelatedLink(**{"id": new_id("rel"), "article_id": article.id, **kw}))
 

@@ -1,17 +1,13 @@
 """The `byline` command, and the real server started the way the README starts it."""
 
 import os
-import socket
 import subprocess
-import sys
-import time
 
 import httpx
 import pytest
 
 from app.demo.seed import SLUG
-
-BYLINE = [sys.executable, "-m", "app.cli"]
+from tests.servers import BYLINE, running_server
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -51,36 +47,11 @@ def test_demo_generates_articles(session):
     assert session.scalar(select(func.count()).select_from(Article)) == 32
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_served_reference_article_end_to_end(session):
     assert run("migrate").returncode == 0
     assert run("demo", "--if-empty").returncode == 0
-    port = _free_port()
-    server = subprocess.Popen(
-        [*BYLINE, "serve", "--port", str(port), "--workers", "2"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not become ready"
-            time.sleep(0.1)
+    with running_server(workers=2) as base:
         article = httpx.get(f"{base}/v1/articles/{SLUG}").json()["data"]
-        assert article["reading_time_minutes"] == 2
-        assert article["lead_photo"]["photographer"] == "Arda Kucukkaya"
-        assert article["related"][0]["authors"][0]["name"] == "Martin Fornusek"
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    assert article["reading_time_minutes"] == 2
+    assert article["lead_photo"]["photographer"] == "Arda Kucukkaya"
+    assert article["related"][0]["authors"][0]["name"] == "Martin Fornusek"

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from app.models import ApiKey, KeyUsage, Scope
 
@@ -15,19 +15,28 @@ class KeyCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     scopes: list[Scope] = Field(min_length=1, max_length=5)
-    sections: list[str] = Field(default=[], max_length=100, description="Partner: section slugs.")
     tags: list[str] = Field(default=[], max_length=500, description="Partner: tag slugs.")
+    sections: list[str] = Field(
+        default=[], max_length=100, validate_default=True, description="Partner: section slugs."
+    )
     advance_embargo: bool = Field(False, description="Partner: receive embargoed stories early.")
     rate_limit: int | None = Field(None, ge=1, le=1_000_000, description="Requests a minute.")
     expires_at: datetime | None = None
 
-    @model_validator(mode="after")
-    def partner_needs_an_allowlist(self) -> "KeyCreate":
-        if Scope.partner in self.scopes and not (self.sections or self.tags):
+    @field_validator("sections")
+    @classmethod
+    def partner_needs_an_allowlist(cls, sections: list[str], info: ValidationInfo) -> list[str]:
+        partner = Scope.partner in info.data.get("scopes", [])
+        if partner and not (sections or info.data.get("tags")):
             raise ValueError("a partner key needs at least one section or tag")
-        if self.expires_at is not None and self.expires_at.tzinfo is None:
-            raise ValueError("expires_at needs a time zone offset (use Z for UTC)")
-        return self
+        return sections
+
+    @field_validator("expires_at")
+    @classmethod
+    def aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a time zone offset (use Z for UTC)")
+        return value
 
 
 class KeyOut(BaseModel):

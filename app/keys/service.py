@@ -117,7 +117,7 @@ def record_usage(session: Session, *, key_id: str, day: date, items: int) -> Non
         index_elements=[KeyUsage.key_id, KeyUsage.day],
         set_={
             "requests": KeyUsage.requests + 1,
-            "items": KeyUsage.items + stmt.excluded.items,
+            "items": KeyUsage.items + stmt.excluded["items"],
         },
     )
     session.execute(stmt)
