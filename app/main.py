@@ -9,7 +9,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse
 
-from app import __version__
+from app import __version__, logs
 from app.access import AccessMiddleware
 from app.api import v1
 from app.config import get_settings
@@ -29,6 +29,7 @@ cursors; errors are RFC 9457 `application/problem+json`.
 
 
 def create_app() -> FastAPI:
+    logs.install()
     app = FastAPI(
         title="Byline",
         version=__version__,

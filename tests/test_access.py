@@ -339,3 +339,43 @@ async def test_security_headers_on_every_answer(session, client):
         response = await client.get(path)
         assert response.headers["x-content-type-options"] == "nosniff"
         assert "default-src 'none'" in response.headers["content-security-policy"]
+
+
+async def test_cors_allows_only_configured_origins(session, settings_env, fresh_client):
+    settings_env(CORS_ORIGINS="https://www.example.org")
+    client = fresh_client()
+    preflight = await client.options(
+        "/v1/articles",
+        headers={
+            "Origin": "https://www.example.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "Authorization",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "https://www.example.org"
+    allowed = await client.get("/v1/articles", headers={"Origin": "https://www.example.org"})
+    assert allowed.headers["access-control-allow-origin"] == "https://www.example.org"
+    assert "RateLimit-Remaining" in allowed.headers["access-control-expose-headers"]
+    other = await client.get("/v1/articles", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_access_log_masks_keys_and_preview_tokens():
+    import logging
+
+    from app.logs import RedactSecrets
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1", "GET", "/v1/feeds/site.rss?api_key=byl_1234abcd_secret&x=1", "1.1", 200),
+        None,
+    )
+    RedactSecrets().filter(record)
+    message = record.getMessage()
+    assert "byl_1234abcd_secret" not in message
+    assert "api_key=[redacted]&x=1" in message
