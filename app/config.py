@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     rate_limit_partner: int = Field(600, description="Requests a minute per partner key.")
     rate_limit_admin: int = Field(300, description="Requests a minute per admin-only key.")
     key_cache_seconds: float = Field(5.0, description="How long a worker trusts a key lookup.")
+    render_cache_mb: int = Field(64, description="Rendered answers kept per worker, in MiB.")
     forwarded_allow_ips: str = Field(
         "127.0.0.1", description="Proxies whose X-Forwarded-For gives the client address."
     )

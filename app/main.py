@@ -5,6 +5,7 @@ from pathlib import Path
 import fastapi_offline
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse
@@ -12,6 +13,7 @@ from starlette.responses import HTMLResponse
 from app import __version__, logs
 from app.access import AccessMiddleware
 from app.api import v1
+from app.cache import HttpCacheMiddleware
 from app.config import get_settings
 from app.errors import install_error_handlers
 from app.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
@@ -62,8 +64,11 @@ def create_app() -> FastAPI:
             with_google_fonts=False,
         )
 
-    # Added innermost first: request id, security headers, CORS, then access control.
+    # Added innermost first. From the outside in: request id, security headers, CORS,
+    # compression of what is not cached, access control, then the render cache.
+    app.add_middleware(HttpCacheMiddleware)
     app.add_middleware(AccessMiddleware)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     origins = [o.strip() for o in get_settings().cors_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(

@@ -335,3 +335,24 @@ class KeyUsage(SQLModel, table=True):
     day: date = Field(primary_key=True)
     requests: int = Field(default=0)
     items: int = Field(default=0)
+
+
+class ContentState(SQLModel, table=True):
+    """One row: the content generation, bumped in the same transaction as every content write.
+
+    Caches key on `generation`, so a write is seen by the next read on every worker.
+    `next_transition_at` is the earliest future moment a scheduled story or an embargo
+    changes what readers see; the first read after it bumps the generation.
+    """
+
+    __tablename__ = "content_state"
+
+    id: int = Field(default=1, primary_key=True)
+    generation: int = Field(default=1)
+    changed_at: datetime = _time(default=True)
+    next_transition_at: datetime | None = _time(nullable=True)
+
+
+# Registers the session hooks that bump the content generation on every content write,
+# wherever models are used (the server, the command line, tests).
+from app import generation as _generation  # noqa: E402, F401

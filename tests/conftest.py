@@ -33,6 +33,7 @@ from sqlmodel import Session  # noqa: E402
 from app import migrate  # noqa: E402
 from app.config import get_settings  # noqa: E402
 from app.db import get_engine, make_engine, metadata  # noqa: E402
+from app.generation import bump  # noqa: E402
 
 get_settings.cache_clear()
 get_engine.cache_clear()
@@ -89,7 +90,11 @@ def session(engine: Engine) -> Iterator[Session]:
         yield session
     with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
-            conn.execute(table.delete())
+            if table.name != "content_state":
+                conn.execute(table.delete())
+    with Session(engine) as cleanup:
+        bump(cleanup)  # what every worker cached of this test's content is stale now
+        cleanup.commit()
 
 
 @pytest.fixture
