@@ -115,11 +115,16 @@ def current_state() -> State:
 _CHANGED = "byline.content_changed"
 
 
+def _pending_content(session: OrmSession) -> bool:
+    return any(
+        isinstance(obj, CONTENT_MODELS) for obj in (*session.new, *session.dirty, *session.deleted)
+    )
+
+
 @event.listens_for(OrmSession, "after_flush")
 def _flushed(session: OrmSession, _context: Any) -> None:
-    if any(
-        isinstance(obj, CONTENT_MODELS) for obj in (*session.new, *session.dirty, *session.deleted)
-    ):
+    # Flushed before the commit (autoflush, explicit flush): remember it.
+    if _pending_content(session):
         session.info[_CHANGED] = True
 
 
@@ -133,5 +138,7 @@ def _executed(state: ORMExecuteState) -> None:
 
 @event.listens_for(OrmSession, "before_commit")
 def _bump_on_commit(session: OrmSession) -> None:
-    if session.info.pop(_CHANGED, False):
+    # Runs before the commit's own flush: count what that flush is about to write too.
+    if session.info.pop(_CHANGED, False) or _pending_content(session):
         bump(session)  # type: ignore[arg-type]
+        session.info.pop(_CHANGED, None)

@@ -2,7 +2,7 @@
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -170,23 +170,34 @@ def absolute_url(request: Request, path: str) -> str:
     return _base_url(request) + path
 
 
+def _surrogate(keys: Iterable[str]) -> dict[str, str]:
+    return {"Surrogate-Key": " ".join(sorted(set(keys)))} if keys else {}
+
+
 def item_response(
-    request: Request, data: dict[str, Any], headers: dict[str, str] | None = None
+    request: Request,
+    data: dict[str, Any],
+    *,
+    keys: Iterable[str] = (),
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    """The single-object envelope; counts one item served (for partner usage)."""
+    """The single-object envelope with its `Surrogate-Key`s; counts one item served."""
     request.scope.setdefault("state", {})["items"] = 1
-    return JSONResponse({"data": data}, headers=headers)
+    return JSONResponse({"data": data}, headers={**_surrogate(keys), **(headers or {})})
 
 
-def list_response(request: Request, page: Page, data: list[Any], limit: int) -> JSONResponse:
-    """The list envelope, with `links.next` and an RFC 8288 `Link` header."""
+def list_response(
+    request: Request, page: Page, data: list[Any], limit: int, *, keys: Iterable[str] = ()
+) -> JSONResponse:
+    """The list envelope, with `links.next`, an RFC 8288 `Link` header and `Surrogate-Key`s
+    (the list's own, such as `articles`, and one per object in it)."""
     request.scope.setdefault("state", {})["items"] = len(data)
     next_cursor = encode_cursor(page.ordering, page.next_values) if page.next_values else None
     meta: dict[str, Any] = {"next_cursor": next_cursor, "limit": limit}
     if page.total is not None:
         meta["total"] = page.total
     next_url = None
-    headers = {}
+    headers = _surrogate(keys)
     if next_cursor:
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
         params.append(("cursor", next_cursor))

@@ -13,6 +13,7 @@ from app.articles.schemas import (
     PreviewLink,
     PreviewLinkCreate,
     article_out,
+    surrogate_keys,
 )
 from app.articles.service import ArticleFilters
 from app.auth import Forbidden, Previewer, Reader, reader
@@ -114,10 +115,9 @@ def article_list_response(
         session, filters=query.filters, order=query.order, page=page, viewer=viewer
     )
     embeds = service.load_embeds(session, result.items, include=include, viewer=viewer)
-    data = [
-        fields.apply(article_out(a, embeds, include=include, now=viewer.now)) for a in result.items
-    ]
-    return list_response(request, result, data, page.limit)
+    full = [article_out(a, embeds, include=include, now=viewer.now) for a in result.items]
+    keys = {"articles"}.union(*(surrogate_keys(a) for a in full))
+    return list_response(request, result, [fields.apply(a) for a in full], page.limit, keys=keys)
 
 
 @router.get("", response_model=Many[ArticleSummary], responses=PROBLEM_RESPONSES)
@@ -161,7 +161,7 @@ def read_article(
         raise Forbidden("The preview link is for another article.")
     embeds = service.load_embeds(session, [article], include=INCLUDES, viewer=viewer, detail=True)
     out = article_out(article, embeds, include=INCLUDES, now=viewer.now, detail=True)
-    return item_response(request, fields.apply(out), headers=headers)
+    return item_response(request, fields.apply(out), keys=surrogate_keys(out), headers=headers)
 
 
 @router.post(

@@ -30,9 +30,9 @@ def list_authors(
     """People and collective desks, by name."""
     fields.check(FIELDS)
     result = service.list_authors(session, kind=kind, page=page)
-    return list_response(
-        request, result, [fields.apply(author_out(a)) for a in result.items], page.limit
-    )
+    data = [fields.apply(author_out(a)) for a in result.items]
+    keys = {"authors", *(f"author:{a.id}" for a in result.items)}
+    return list_response(request, result, data, page.limit, keys=keys)
 
 
 @router.get("/{ref}", response_model=One[AuthorOut], responses=PROBLEM_RESPONSES)
@@ -41,7 +41,8 @@ def read_author(
 ) -> JSONResponse:
     """One author, by id or slug."""
     fields.check(FIELDS)
-    return item_response(request, fields.apply(author_out(service.get_author(session, ref=ref))))
+    author = service.get_author(session, ref=ref)
+    return item_response(request, fields.apply(author_out(author)), keys=[f"author:{author.id}"])
 
 
 @router.get("/{ref}/articles", response_model=Many[ArticleSummary], responses=PROBLEM_RESPONSES)

@@ -7,7 +7,7 @@ from app.auth import Reader
 from app.db import SessionDep
 from app.feed import service
 from app.feed.schemas import FIELDS, FeedEntryOut, feed_entry_out
-from app.models import FeedKind
+from app.models import FeedEntry, FeedKind
 from app.pagination import PageDep, item_response, list_response
 from app.representation import FieldsDep
 from app.responses import JSONResponse
@@ -15,6 +15,13 @@ from app.schemas import PROBLEM_RESPONSES, Many, One
 from app.timeparams import as_utc
 
 router = APIRouter(prefix="/feed", tags=["feed"])
+
+
+def _keys(entry: FeedEntry) -> set[str]:
+    keys = {f"feed_entry:{entry.id}"}
+    if entry.article_id:
+        keys.add(f"article:{entry.article_id}")
+    return keys
 
 
 @router.get("", response_model=Many[FeedEntryOut], responses=PROBLEM_RESPONSES)
@@ -33,7 +40,8 @@ def list_feed(
     fields.check(FIELDS)
     result = service.list_entries(session, since=as_utc(since), kind=kind, page=page, viewer=viewer)
     data = [fields.apply(feed_entry_out(entry, slug)) for entry, slug in result.items]
-    return list_response(request, result, data, page.limit)
+    keys = {"feed"}.union(*(_keys(entry) for entry, _ in result.items))
+    return list_response(request, result, data, page.limit, keys=keys)
 
 
 @router.get("/{entry_id}", response_model=One[FeedEntryOut], responses=PROBLEM_RESPONSES)
@@ -43,4 +51,4 @@ def read_feed_entry(
     """One News Feed entry."""
     fields.check(FIELDS)
     entry, slug = service.get_entry(session, entry_id=entry_id, viewer=viewer)
-    return item_response(request, fields.apply(feed_entry_out(entry, slug)))
+    return item_response(request, fields.apply(feed_entry_out(entry, slug)), keys=_keys(entry))

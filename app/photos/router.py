@@ -19,4 +19,4 @@ def read_photo(
     """A photo with caption, credit, photographer, agency, alt text, size, renditions, rights."""
     fields.check(FIELDS)
     photo = service.get_photo(session, photo_id=photo_id, viewer=viewer)
-    return item_response(request, fields.apply(photo_out(photo)))
+    return item_response(request, fields.apply(photo_out(photo)), keys=[f"photo:{photo.id}"])

@@ -20,7 +20,8 @@ def list_sections(
     fields.check(FIELDS)
     result = service.list_sections(session, page=page)
     data = [fields.apply(section_out(s)) for s in result.items]
-    return list_response(request, result, data, page.limit)
+    keys = {"sections", *(f"section:{x.slug}" for x in result.items)}
+    return list_response(request, result, data, page.limit, keys=keys)
 
 
 @router.get("/{ref}", response_model=One[SectionOut], responses=PROBLEM_RESPONSES)
@@ -29,4 +30,7 @@ def read_section(
 ) -> JSONResponse:
     """One section, by id or slug."""
     fields.check(FIELDS)
-    return item_response(request, fields.apply(section_out(service.get_section(session, ref=ref))))
+    section = service.get_section(session, ref=ref)
+    return item_response(
+        request, fields.apply(section_out(section)), keys=[f"section:{section.slug}"]
+    )

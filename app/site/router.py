@@ -16,4 +16,4 @@ router = APIRouter(tags=["site"])
 def read_site(request: Request, session: SessionDep, fields: FieldsDep, _: Reader) -> JSONResponse:
     """The publication: name, URL, time zone, language and the membership banner."""
     fields.check(FIELDS)
-    return item_response(request, fields.apply(site_out(service.get_site(session))))
+    return item_response(request, fields.apply(site_out(service.get_site(session))), keys=["site"])

@@ -20,7 +20,8 @@ def list_tags(
     fields.check(FIELDS)
     result = service.list_tags(session, page=page)
     data = [fields.apply(tag_out(s)) for s in result.items]
-    return list_response(request, result, data, page.limit)
+    keys = {"tags", *(f"tag:{x.slug}" for x in result.items)}
+    return list_response(request, result, data, page.limit, keys=keys)
 
 
 @router.get("/{ref}", response_model=One[TagOut], responses=PROBLEM_RESPONSES)
@@ -29,4 +30,5 @@ def read_tag(
 ) -> JSONResponse:
     """One tag, by id or slug."""
     fields.check(FIELDS)
-    return item_response(request, fields.apply(tag_out(service.get_tag(session, ref=ref))))
+    tag = service.get_tag(session, ref=ref)
+    return item_response(request, fields.apply(tag_out(tag)), keys=[f"tag:{tag.slug}"])

@@ -1,0 +1,176 @@
+"""HTTP caching and the render cache: validators, 304s, invalidation, identical answers."""
+
+from datetime import timedelta
+from email.utils import format_datetime
+
+import anyio
+import httpx
+import pytest
+
+from app.db import utcnow
+from app.models import ArticleStatus
+from tests.factories import make_article, make_author, make_key, make_section, make_tag
+from tests.servers import running_server
+
+pytestmark = pytest.mark.anyio
+
+# Differ per request by design: the request id and the rate-limit counters.
+PER_REQUEST = {"x-request-id", "x-cache", "ratelimit", "ratelimit-remaining", "ratelimit-reset"}
+
+
+def comparable(response: httpx.Response) -> tuple[int, dict[str, str], bytes]:
+    headers = {k: v for k, v in response.headers.items() if k not in PER_REQUEST}
+    return response.status_code, headers, response.content
+
+
+async def test_routed_and_cached_answers_are_identical(session, client):
+    author = make_author(session)
+    article = make_article(session, authors=[author], tags=[make_tag(session)])
+    for url in (f"/v1/articles/{article.slug}", "/v1/articles?include=authors,tags", "/v1/feed"):
+        first = await client.get(url)
+        second = await client.get(url)
+        assert (first.headers["x-cache"], second.headers["x-cache"]) == ("MISS", "HIT")
+        assert comparable(first) == comparable(second)
+
+
+async def test_strong_etag_and_304_on_if_none_match(session, client):
+    article = make_article(session)
+    first = await client.get(f"/v1/articles/{article.id}")
+    etag = first.headers["etag"]
+    assert etag.startswith('"') and not etag.startswith("W/")
+    again = await client.get(f"/v1/articles/{article.id}", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+    assert again.headers["cache-control"].startswith("public")
+
+
+async def test_304_on_a_cold_cache_too(session, client, fresh_client):
+    article = make_article(session)
+    etag = (await client.get(f"/v1/articles/{article.id}")).headers["etag"]
+    # Another worker, with nothing cached yet, answers the same validator the same way.
+    response = await fresh_client().get(
+        f"/v1/articles/{article.id}", headers={"If-None-Match": etag}
+    )
+    assert response.status_code == 304
+    assert response.headers["x-cache"] == "MISS"
+
+
+async def test_304_on_if_modified_since(session, client):
+    article = make_article(session)
+    first = await client.get(f"/v1/articles/{article.id}")
+    since = first.headers["last-modified"]
+    again = await client.get(f"/v1/articles/{article.id}", headers={"If-Modified-Since": since})
+    assert again.status_code == 304
+    earlier = format_datetime(utcnow() - timedelta(days=365), usegmt=True)
+    older = await client.get(f"/v1/articles/{article.id}", headers={"If-Modified-Since": earlier})
+    assert older.status_code == 200
+
+
+async def test_etag_changes_when_the_article_is_edited(session, client):
+    article = make_article(session)
+    before = await client.get(f"/v1/articles/{article.id}")
+    article.headline = "Edited"
+    session.add(article)
+    session.commit()
+    after = await client.get(
+        f"/v1/articles/{article.id}", headers={"If-None-Match": before.headers["etag"]}
+    )
+    assert after.status_code == 200
+    assert after.json()["data"]["headline"] == "Edited"
+    assert after.headers["etag"] != before.headers["etag"]
+
+
+async def test_unrelated_write_keeps_the_etag(session, client):
+    article = make_article(session)
+    before = await client.get(f"/v1/articles/{article.id}")
+    make_tag(session)
+    after = await client.get(
+        f"/v1/articles/{article.id}", headers={"If-None-Match": before.headers["etag"]}
+    )
+    assert after.status_code == 304
+
+
+async def test_surrogate_keys_name_every_object_shown(session, client):
+    section = make_section(session, slug="world")
+    author = make_author(session)
+    tag = make_tag(session, slug="war")
+    article = make_article(session, section_id=section.id, authors=[author], tags=[tag])
+    detail = await client.get(f"/v1/articles/{article.id}")
+    assert set(detail.headers["surrogate-key"].split()) == {
+        f"article:{article.id}",
+        "section:world",
+        f"author:{author.id}",
+        "tag:war",
+    }
+    listed = await client.get("/v1/articles")
+    assert {"articles", f"article:{article.id}", "section:world"} <= set(
+        listed.headers["surrogate-key"].split()
+    )
+
+
+async def test_cache_control_per_kind_of_reader(session, client):
+    draft = make_article(session, status=ArticleStatus.draft, published_at=None)
+    make_section(session, slug="ours")
+    partner = make_key(session, "partner", sections=["ours"])
+    preview = make_key(session, "content:preview")
+    public = await client.get("/v1/articles")
+    assert public.headers["cache-control"] == "public, max-age=60, stale-while-revalidate=300"
+    partnered = await client.get("/v1/articles", headers={"X-API-Key": partner})
+    assert partnered.headers["cache-control"].startswith("private")
+    previewed = await client.get(f"/v1/articles/{draft.id}", headers={"X-API-Key": preview})
+    assert previewed.headers["cache-control"] == "private, no-store"
+    assert "etag" not in previewed.headers  # never kept, never validated
+    missing = await client.get("/v1/articles/none")
+    assert missing.headers["cache-control"] == "no-store"
+
+
+async def test_partner_and_public_answers_are_kept_apart(session, client):
+    ours = make_section(session, slug="ours")
+    theirs = make_section(session, slug="theirs")
+    make_article(session, section_id=ours.id)
+    make_article(session, section_id=theirs.id)
+    partner = make_key(session, "partner", sections=["ours"])
+    assert len((await client.get("/v1/articles")).json()["data"]) == 2
+    assert (
+        len((await client.get("/v1/articles", headers={"X-API-Key": partner})).json()["data"]) == 1
+    )
+    assert len((await client.get("/v1/articles")).json()["data"]) == 2
+
+
+async def test_gzip_when_accepted(session, client):
+    make_article(session, paragraphs=["A long paragraph of text. " * 200])
+    url = "/v1/articles?include=body"
+    plain = await client.get(url, headers={"Accept-Encoding": "identity"})
+    zipped = await client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) < int(plain.headers["content-length"])
+    assert zipped.json() == plain.json()  # httpx decodes gzip
+    assert "Accept-Encoding" in zipped.headers["vary"]
+
+
+async def test_scheduled_story_appears_at_its_time_with_no_write(session, client):
+    make_article(session)
+    soon = make_article(
+        session, status=ArticleStatus.scheduled, published_at=utcnow() + timedelta(seconds=1)
+    )
+    before = (await client.get("/v1/articles")).json()["data"]
+    assert soon.id not in {a["id"] for a in before}
+    await anyio.sleep(1.2)
+    after = (await client.get("/v1/articles")).json()["data"]
+    assert soon.id in {a["id"] for a in after}
+
+
+def test_a_write_is_seen_by_every_server_process(session):
+    article = make_article(session, headline="Before")
+    url = f"/v1/articles/{article.id}"
+    with running_server() as one, running_server() as two:
+        for base in (one, two):
+            assert httpx.get(base + url).json()["data"]["headline"] == "Before"
+            assert httpx.get(base + url).headers["x-cache"] == "HIT"
+        article.headline = "After"
+        session.add(article)
+        session.commit()
+        for base in (one, two):
+            assert httpx.get(base + url).json()["data"]["headline"] == "After"
