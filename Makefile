@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format openapi openapi-check migrate demo clean
+.PHONY: install run test lint format openapi openapi-check migrate demo bench clean
 
 # Creates the virtual environment and installs Byline with its server and test extras.
 $(INSTALLED): pyproject.toml
@@ -47,3 +47,7 @@ demo: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache
+
+# Load test: BENCH_ARTICLES (10000), BENCH_SECONDS (10); writes data/bench/latest.json.
+bench: $(INSTALLED)
+	$(BIN)/python -m app.bench.run

@@ -40,6 +40,18 @@ def tier(principal: Principal | None) -> tuple[str, int]:
     return "admin", settings.rate_limit_admin
 
 
+def _with_vary(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Headers with one `Vary` naming ours and any the application set."""
+    tokens = [t.strip() for t in VARY.split(b",")]
+    others = []
+    for name, value in headers:
+        if name.lower() == b"vary":
+            tokens += [t.strip() for t in value.split(b",") if t.strip() not in tokens]
+        else:
+            others.append((name, value))
+    return [*others, (b"vary", b", ".join(tokens))]
+
+
 def _client_address(scope: ASGIScope) -> str:
     client = scope.get("client")
     return client[0] if client else "unknown"
@@ -114,8 +126,7 @@ class AccessMiddleware:
                     headers.append(
                         (b"cache-control", _cache_control(principal, method, message["status"]))
                     )
-                if b"vary" not in names:
-                    headers.append((b"vary", VARY))
+                headers = _with_vary(headers)
                 headers.extend(decision.headers())
                 message["headers"] = headers
             await send(message)

@@ -60,7 +60,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and its directory created."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]

@@ -6,15 +6,16 @@ keeps the earliest such moment, and the first read after it bumps the generation
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, event, func, select, union_all, update
+from sqlalchemy import event, func, select, union_all, update
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
-from app.db import get_engine, utcnow
+from app.config import get_settings
+from app.db import make_engine, utcnow
 from app.models import (
     Article,
     ArticleAuthor,
@@ -78,36 +79,94 @@ def bump(session: Session | OrmSession) -> None:
     )
 
 
-_READ = select(
-    ContentState.generation, ContentState.changed_at, ContentState.next_transition_at
-).where(ContentState.id == 1)
+def _utc(value: Any) -> datetime | None:
+    """A time as the drivers return it (SQLite: text; PostgreSQL: aware) as aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _read(conn: Connection) -> State:
-    row = conn.execute(_READ).one()
-    return State(row.generation, row.changed_at, row.next_transition_at)
+class _StateReader:
+    """Reads the state row on a DBAPI connection of its own, one short transaction a read.
+
+    The event loop calls it on every cacheable request, so it is lean: one prepared
+    statement on a raw connection, and the parsed state reused while the row is unchanged.
+    It must never wait for the request pool, whose connections are only given back by
+    work that needs the loop (a deadlock under load).
+    """
+
+    _SQL = "SELECT generation, changed_at, next_transition_at FROM content_state WHERE id = 1"
+
+    def __init__(self) -> None:
+        self._engine: Any = None
+        self._raw: Any = None
+        self._last: tuple[Any, ...] | None = None
+        self._state: State | None = None
+
+    def read(self) -> State:
+        if self._raw is None:
+            if self._engine is None:
+                self._engine = make_engine(get_settings().resolved_database_url, pool_size=1)
+            self._raw = self._engine.raw_connection()
+            # Each read its own transaction, in one round trip, seeing the latest commit.
+            driver = self._raw.driver_connection
+            if self._engine.dialect.name == "sqlite":
+                driver.isolation_level = None
+            else:
+                driver.autocommit = True
+            self._last = None
+        try:
+            cursor = self._raw.cursor()
+            cursor.execute(self._SQL)
+            row = tuple(cursor.fetchone())
+            cursor.close()
+        except Exception:
+            self._raw.invalidate()
+            self._raw = None
+            raise
+        if row != self._last or self._state is None:
+            self._last = row
+            self._state = self._parse(row)
+        state = self._state
+        if state.next_transition_at is not None and state.next_transition_at <= utcnow():
+            self._advance(state)
+            return self.read()
+        return state
+
+    @staticmethod
+    def _parse(row: tuple[Any, ...]) -> State:
+        return State(int(row[0]), _utc(row[1]), _utc(row[2]))  # type: ignore[arg-type]
+
+    def _advance(self, state: State) -> None:
+        """Bump past a scheduled moment; only one reader wins for a given generation."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(ContentState)
+                .where(ContentState.id == 1, ContentState.generation == state.generation)
+                .values(
+                    generation=ContentState.generation + 1,
+                    changed_at=state.next_transition_at,
+                    next_transition_at=_next_transition(utcnow()),
+                )
+            )
+
+    def reset(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+        self._raw = None
+        if self._engine is not None:
+            self._engine.dispose()
+        self._engine = None
+
+
+_reader = _StateReader()
 
 
 def current_state() -> State:
     """The generation now; advances it first when a scheduled moment has passed."""
-    engine = get_engine()
-    with engine.connect() as conn:
-        state = _read(conn)
-        now = utcnow()
-        if state.next_transition_at is None or state.next_transition_at > now:
-            return state
-        # Only one worker advances a given generation: the update is conditional on it.
-        conn.execute(
-            update(ContentState)
-            .where(ContentState.id == 1, ContentState.generation == state.generation)
-            .values(
-                generation=ContentState.generation + 1,
-                changed_at=state.next_transition_at,
-                next_transition_at=_next_transition(now),
-            )
-        )
-        conn.commit()
-        return _read(conn)
+    return _reader.read()
 
 
 # Every session that writes content bumps the generation in the same transaction, so no

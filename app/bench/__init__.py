@@ -1,0 +1,1 @@
+"""`make bench`: the production server under load, measured against a bare ASGI ceiling."""
