@@ -1,27 +1,20 @@
-"""Access control before routing: the caller's key, its rate limit, its usage, cache scope.
-
-Pure ASGI, so the same checks guard every path into the application.
-"""
+"""Access policy applied before routing: rate-limit tiers, cache scope by caller, usage."""
 
 import logging
-from typing import Any
 
 import anyio.to_thread
 from sqlmodel import Session
-from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as ASGIScope
 
-from app.auth import Principal, Unauthorized, authenticate
+from app.auth import Principal
 from app.config import get_settings
 from app.db import get_engine, utcnow
 from app.errors import problem_body
 from app.models import Scope
-from app.ratelimit import Decision, RateLimiter
 from app.responses import dumps
 
 log = logging.getLogger("byline.access")
 
-GUARDED_PREFIX = "/v1/"
 VARY = b"Authorization, X-API-Key, Accept-Encoding"
 
 
@@ -40,7 +33,7 @@ def tier(principal: Principal | None) -> tuple[str, int]:
     return "admin", settings.rate_limit_admin
 
 
-def _with_vary(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+def with_vary(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """Headers with one `Vary` naming ours and any the application set."""
     tokens = [t.strip() for t in VARY.split(b",")]
     others = []
@@ -52,12 +45,12 @@ def _with_vary(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     return [*others, (b"vary", b", ".join(tokens))]
 
 
-def _client_address(scope: ASGIScope) -> str:
+def client_address(scope: ASGIScope) -> str:
     client = scope.get("client")
     return client[0] if client else "unknown"
 
 
-def _cache_control(principal: Principal | None, method: str, status: int) -> bytes:
+def cache_control(principal: Principal | None, method: str, status: int) -> bytes:
     if principal is not None and Scope.content_preview in principal.scopes:
         return b"private, no-store"
     if method not in ("GET", "HEAD") or status not in (200, 304):
@@ -69,112 +62,30 @@ def _cache_control(principal: Principal | None, method: str, status: int) -> byt
     return b"public, max-age=60, stale-while-revalidate=300"
 
 
-class AccessMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.limiter = RateLimiter(get_settings().redis_url)
+async def record_usage(principal: Principal, items: int) -> None:
+    """Count a partner request and its items; bookkeeping never fails an answer."""
 
-    async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(GUARDED_PREFIX):
-            await self.app(scope, receive, send)
-            return
-        state = scope.setdefault("state", {})
-        try:
-            principal = await authenticate(scope)
-        except Unauthorized as exc:
-            # Bad keys are limited per address, so that guessing costs as much as reading.
-            decision = await self.limiter.hit(
-                f"ip:{_client_address(scope)}", limit=tier(None)[1], policy="anonymous"
-            )
-            await self._problem(
-                scope,
-                send,
-                exc.status,
-                exc.code,
-                exc.title,
-                exc.detail,
-                decision,
-                [(b"www-authenticate", b'Bearer realm="byline"')],
-            )
-            return
-        state["principal"] = principal
-        policy, limit = tier(principal)
-        identity = f"key:{principal.key_id}" if principal else f"ip:{_client_address(scope)}"
-        decision = await self.limiter.hit(identity, limit=limit, policy=policy)
-        if not decision.allowed:
-            await self._problem(
-                scope,
-                send,
-                429,
-                "rate-limited",
-                "Too many requests",
-                f"The limit is {decision.limit} requests a minute; retry in {decision.reset} s.",
-                decision,
-                [(b"retry-after", str(max(1, decision.reset)).encode())],
-            )
-            return
+    def record() -> None:
+        from app.keys.service import record_usage as record_row
 
-        method = scope["method"]
-        status_holder: list[int] = []
+        with Session(get_engine()) as session:
+            record_row(session, key_id=principal.key_id, day=utcnow().date(), items=items)
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status_holder.append(message["status"])
-                headers = list(message.get("headers", []))
-                names = {name.lower() for name, _ in headers}
-                if b"cache-control" not in names:
-                    headers.append(
-                        (b"cache-control", _cache_control(principal, method, message["status"]))
-                    )
-                headers = _with_vary(headers)
-                headers.extend(decision.headers())
-                message["headers"] = headers
-            await send(message)
+    try:
+        await anyio.to_thread.run_sync(record)
+    except Exception:
+        log.exception("could not record usage for key %s", principal.key_id)
 
-        await self.app(scope, receive, send_with_headers)
-        partner = principal is not None and Scope.partner in principal.scopes
-        if partner and status_holder and status_holder[0] < 400:
-            await self._record_usage(principal, int(state.get("items", 0)))
 
-    async def _record_usage(self, principal: Principal, items: int) -> None:
-        def record() -> None:
-            from app.keys.service import record_usage
-
-            with Session(get_engine()) as session:
-                record_usage(session, key_id=principal.key_id, day=utcnow().date(), items=items)
-
-        try:
-            await anyio.to_thread.run_sync(record)
-        except Exception:  # usage is bookkeeping: never fail an answer already sent
-            log.exception("could not record usage for key %s", principal.key_id)
-
-    @staticmethod
-    async def _problem(
-        scope: ASGIScope,
-        send: Send,
-        status: int,
-        code: str,
-        title: str,
-        detail: str,
-        decision: Decision,
-        extra: list[tuple[bytes, bytes]],
-    ) -> None:
-        body = dumps(
-            problem_body(
-                status=status,
-                code=code,
-                title=title,
-                detail=detail,
-                instance=scope["path"],
-                request_id=scope.get("state", {}).get("request_id"),
-            )
+def problem_message(scope: ASGIScope, status: int, code: str, title: str, detail: str) -> bytes:
+    """A problem+json body for answers given before routing (401, 429)."""
+    return dumps(
+        problem_body(
+            status=status,
+            code=code,
+            title=title,
+            detail=detail,
+            instance=scope["path"],
+            request_id=scope.get("state", {}).get("request_id"),
         )
-        headers: list[tuple[bytes, Any]] = [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"cache-control", b"no-store"),
-            *decision.headers(),
-            *extra,
-        ]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+    )

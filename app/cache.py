@@ -1,11 +1,10 @@
-"""HTTP caching and the render cache, beneath the router.
+"""The render cache and HTTP validators.
 
 A GET of content is keyed by (content generation, who may see what, path, query, Accept).
 The first request renders through the router; its bytes, a gzip of them and a strong ETag
 (a hash of those bytes, taken once) are kept. Later requests with the same key are
-answered here, without routing, database work beyond reading the generation, or
-serialization; conditional requests get 304 on both paths, from the same code.
-Authentication, rate limits and their headers happen outside, in `access.py`, for both.
+answered from here by the edge (`edge.py`), without routing or serialization; conditional
+requests get 304 on both paths, from the same code.
 """
 
 import gzip
@@ -15,11 +14,10 @@ from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Scope
 
 from app.auth import Principal
-from app.config import get_settings
-from app.generation import State, current_state
+from app.generation import State
 from app.models import Scope as KeyScope
 
 UNCACHED_PREFIXES = ("/v1/keys",)
@@ -27,16 +25,24 @@ COMPRESS_MIN_BYTES = 1024
 _KEPT_HEADERS = {b"content-type", b"surrogate-key", b"link", b"deprecation", b"sunset"}
 
 
+Headers = list[tuple[bytes, bytes]]
+
+
 @dataclass(frozen=True)
 class Entry:
-    headers: tuple[tuple[bytes, bytes], ...]
+    """A kept answer, with its headers for each way it can go out built once."""
+
     body: bytes
     gzipped: bytes | None
     etag: bytes
+    changed_at: Any
+    plain: Headers
+    zipped: Headers | None
+    unchanged: Headers  # for a 304
 
     @property
     def size(self) -> int:
-        return len(self.body) + len(self.gzipped or b"") + 256
+        return len(self.body) + len(self.gzipped or b"") + 512
 
 
 class RenderCache:
@@ -85,7 +91,7 @@ def audience(scope: Scope) -> str | None:
     return "public"
 
 
-def _header(scope: Scope, name: bytes) -> bytes | None:
+def header(scope: Scope, name: bytes) -> bytes | None:
     for key, value in scope["headers"]:
         if key == name:
             return value
@@ -99,93 +105,65 @@ def _etag_matches(if_none_match: bytes, etag: bytes) -> bool:
     return etag in tags
 
 
-def _not_modified(scope: Scope, entry: Entry, state: State) -> bool:
-    if_none_match = _header(scope, b"if-none-match")
+def not_modified(scope: Scope, entry: Entry) -> bool:
+    if_none_match = header(scope, b"if-none-match")
     if if_none_match is not None:
         return _etag_matches(if_none_match, entry.etag)
-    if_modified_since = _header(scope, b"if-modified-since")
+    if_modified_since = header(scope, b"if-modified-since")
     if if_modified_since is not None:
         try:
             since = parsedate_to_datetime(if_modified_since.decode("latin-1"))
         except (TypeError, ValueError):
             return False
-        return since.tzinfo is not None and state.changed_at.replace(microsecond=0) <= since
+        return since.tzinfo is not None and entry.changed_at.replace(microsecond=0) <= since
     return False
 
 
-class HttpCacheMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.cache = RenderCache(get_settings().render_cache_mb * 1024 * 1024)
+def entry_from(start: Message, body: bytes, state: State, policy: Headers) -> Entry:
+    """What is kept of a routed 200: its bytes, their gzip, an ETag hashed once, and the
+    headers of each answer it can give (`policy`: the edge's Cache-Control and Vary)."""
+    kept = [(k, v) for k, v in start.get("headers", []) if k in _KEPT_HEADERS]
+    etag = b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
+    validators = [
+        (b"etag", etag),
+        (b"last-modified", format_datetime(state.changed_at, usegmt=True).encode()),
+        *policy,
+    ]
+    gzipped = gzip.compress(body, 6) if len(body) >= COMPRESS_MIN_BYTES else None
+    return Entry(
+        body=body,
+        gzipped=gzipped,
+        etag=etag,
+        changed_at=state.changed_at,
+        plain=[*kept, *validators, (b"content-length", str(len(body)).encode())],
+        zipped=None
+        if gzipped is None
+        else [
+            *kept,
+            *validators,
+            (b"content-encoding", b"gzip"),
+            (b"content-length", str(len(gzipped)).encode()),
+        ],
+        unchanged=[*(h for h in kept if h[0] == b"surrogate-key"), *validators],
+    )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in ("GET", "HEAD")
-            or not scope["path"].startswith("/v1/")
-        ):
-            await self.app(scope, receive, send)
-            return
-        who = audience(scope)
-        if who is None:
-            await self.app(scope, receive, send)
-            return
-        try:
-            state = current_state()
-        except Exception:  # no database: let the routed path give its own answer
-            await self.app(scope, receive, send)
-            return
-        accept = _header(scope, b"accept") or b""
-        query = scope["query_string"].decode("latin-1")
-        key = f"{state.generation}|{who}|{scope['path']}|{query}|{accept.decode('latin-1')}"
-        entry = self.cache.get(key)
-        if entry is not None:
-            await self._answer(scope, send, entry, state, b"HIT")
-            return
 
-        messages: list[Message] = []
+def cache_key(scope: Scope, who: str, state: State) -> str:
+    query = scope["query_string"].decode("latin-1")
+    accept = (header(scope, b"accept") or b"").decode("latin-1")
+    return f"{state.generation}|{who}|{scope['path']}|{query}|{accept}"
 
-        async def capture(message: Message) -> None:
-            messages.append(message)
 
-        await self.app(scope, receive, capture)
-        start = messages[0] if messages else None
-        body = b"".join(m.get("body", b"") for m in messages[1:])
-        streaming = any(m.get("more_body") for m in messages[1:])
-        if start is None or start["status"] != 200 or streaming:
-            for message in messages:
-                await send(message)
-            return
-        headers = tuple((k, v) for k, v in start.get("headers", []) if k in _KEPT_HEADERS)
-        entry = Entry(
-            headers=headers,
-            body=body,
-            gzipped=gzip.compress(body, 6) if len(body) >= COMPRESS_MIN_BYTES else None,
-            etag=b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"',
-        )
-        self.cache.put(key, entry)
-        await self._answer(scope, send, entry, state, b"MISS")
-
-    @staticmethod
-    async def _answer(scope: Scope, send: Send, entry: Entry, state: State, how: bytes) -> None:
-        validators = [
-            (b"etag", entry.etag),
-            (b"last-modified", format_datetime(state.changed_at, usegmt=True).encode()),
-            (b"x-cache", how),
-        ]
-        if _not_modified(scope, entry, state):
-            keep = [(k, v) for k, v in entry.headers if k == b"surrogate-key"]
-            await send({"type": "http.response.start", "status": 304, "headers": keep + validators})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        body = entry.body
-        headers: list[Any] = [*entry.headers, *validators]
-        encoding = _header(scope, b"accept-encoding") or b""
-        if entry.gzipped is not None and b"gzip" in encoding:
-            body = entry.gzipped
-            headers.append((b"content-encoding", b"gzip"))
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send(
-            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
-        )
+def answer_messages(scope: Scope, entry: Entry, extra: Headers) -> tuple[Message, Message]:
+    """The response to `scope` from a kept entry: 304 when the client's copy is current."""
+    if not_modified(scope, entry):
+        start = {"type": "http.response.start", "status": 304, "headers": entry.unchanged + extra}
+        return start, {"type": "http.response.body", "body": b""}
+    body, headers = entry.body, entry.plain
+    if entry.zipped is not None and b"gzip" in (header(scope, b"accept-encoding") or b""):
+        body, headers = entry.gzipped, entry.zipped  # type: ignore[assignment]
+    start = {"type": "http.response.start", "status": 200, "headers": headers + extra}
+    return start, {
+        "type": "http.response.body",
+        "body": b"" if scope["method"] == "HEAD" else body,
+    }

@@ -9,14 +9,13 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse
+from starlette.types import ASGIApp
 
 from app import __version__, logs
-from app.access import AccessMiddleware
 from app.api import v1
-from app.cache import HttpCacheMiddleware
 from app.config import get_settings
+from app.edge import Edge
 from app.errors import install_error_handlers
-from app.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from app.ops import router as ops
 
 _DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -64,15 +63,18 @@ def create_app() -> FastAPI:
             with_google_fonts=False,
         )
 
-    # Added innermost first. From the outside in: request id, security headers, CORS,
-    # compression of what is not cached, access control, then the render cache.
-    app.add_middleware(HttpCacheMiddleware)
-    app.add_middleware(AccessMiddleware)
+    # Compression for answers the edge does not keep (it keeps its own gzip).
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    return app
+
+
+def create_service(routed: FastAPI | None = None) -> ASGIApp:
+    """The deployed application: the edge in front of the routed API, CORS around both."""
+    service: ASGIApp = Edge(routed or create_app())
     origins = [o.strip() for o in get_settings().cors_origins.split(",") if o.strip()]
     if origins:
-        app.add_middleware(
-            CORSMiddleware,
+        service = CORSMiddleware(
+            service,
             allow_origins=origins,
             allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"],
             allow_headers=[
@@ -98,10 +100,8 @@ def create_app() -> FastAPI:
             ],
             max_age=600,
         )
-    app.add_middleware(SecurityHeadersMiddleware)
-    # Outermost, so that every answer, errors included, carries the request id.
-    app.add_middleware(RequestIdMiddleware)
-    return app
+    return service
 
 
-app = create_app()
+api = create_app()
+app = create_service(api)

@@ -1,44 +1,13 @@
-"""Pure ASGI middleware: it sees headers only and never copies a body."""
+"""Headers every answer carries: the request id, and those that make it safe in a browser."""
 
+import random
 import re
-import secrets
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
-
-class RequestIdMiddleware:
-    """Gives every request an id (the caller's `X-Request-ID` when it is sane) and echoes it."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = None
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                candidate = value.decode("latin-1")
-                if _SAFE_ID.match(candidate):
-                    request_id = candidate
-                break
-        if request_id is None:
-            request_id = secrets.token_hex(12)
-        scope.setdefault("state", {})["request_id"] = request_id
-        header = (b"x-request-id", request_id.encode())
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), header]
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
-
-
-_SECURITY_HEADERS = [
+SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
@@ -52,27 +21,25 @@ _DOCS_CSP = (
     b"img-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'",
 )
 _DOCS_PATHS = ("/docs", "/redoc", "/docs-assets/")
+_HSTS = (b"strict-transport-security", b"max-age=63072000")
 
 
-class SecurityHeadersMiddleware:
-    """Headers that make every answer safe to open in a browser by mistake."""
+def request_id_of(scope: Scope) -> str:
+    """The caller's `X-Request-ID` when it is 1-64 safe characters, else a new one."""
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _SAFE_ID.match(candidate):
+                return candidate
+            break
+    # Unique enough to find a request in logs; not a secret, so no system entropy call.
+    return f"{random.getrandbits(96):024x}"
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        csp = _DOCS_CSP if scope["path"].startswith(_DOCS_PATHS) else _API_CSP
-        https = scope.get("scheme") == "https"
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [*message.get("headers", []), *_SECURITY_HEADERS, csp]
-                if https:
-                    headers.append((b"strict-transport-security", b"max-age=63072000"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def common_headers(scope: Scope, request_id: str) -> list[tuple[bytes, bytes]]:
+    """The request id and the security headers, for any answer to `scope`."""
+    csp = _DOCS_CSP if scope["path"].startswith(_DOCS_PATHS) else _API_CSP
+    headers = [(b"x-request-id", request_id.encode()), *SECURITY_HEADERS, csp]
+    if scope.get("scheme") == "https":
+        headers.append(_HSTS)
+    return headers

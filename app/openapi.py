@@ -4,6 +4,6 @@ import json
 
 
 def render() -> bytes:
-    from app.main import app
+    from app.main import api
 
-    return (json.dumps(app.openapi(), indent=2, ensure_ascii=False) + "\n").encode()
+    return (json.dumps(api.openapi(), indent=2, ensure_ascii=False) + "\n").encode()

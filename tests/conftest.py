@@ -134,12 +134,12 @@ def settings_env() -> Iterator[Callable[..., None]]:
 @pytest.fixture
 async def fresh_client(session: Session) -> AsyncIterator[Callable[[], httpx.AsyncClient]]:
     """Clients on a new application built from the settings as they are now."""
-    from app.main import create_app
+    from app.main import create_service
 
     clients: list[httpx.AsyncClient] = []
 
     def make() -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=create_app(), raise_app_exceptions=False)
+        transport = httpx.ASGITransport(app=create_service(), raise_app_exceptions=False)
         client = httpx.AsyncClient(transport=transport, base_url="http://byline.test")
         clients.append(client)
         return client

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import Session
 
 from app.db import get_session, make_engine
-from app.main import app
+from app.main import api
 from app.migrate import head_revision
 from app.openapi import render
 
@@ -35,11 +35,11 @@ async def test_readyz_is_503_when_the_schema_is_behind(client, tmp_path):
         with Session(empty) as s:
             yield s
 
-    app.dependency_overrides[get_session] = unmigrated
+    api.dependency_overrides[get_session] = unmigrated
     try:
         response = await client.get("/readyz")
     finally:
-        app.dependency_overrides.clear()
+        api.dependency_overrides.clear()
         empty.dispose()
     assert response.status_code == 503
     assert "byline migrate" in response.json()["detail"]

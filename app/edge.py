@@ -1,0 +1,237 @@
+"""The edge: one pure ASGI layer in front of the routed application.
+
+Every request passes here once: it gets its request id and security headers; a `/v1`
+request is authenticated, rate-limited and given its cache headers; a cacheable GET is
+answered from the render cache when it can be, so a warm read never enters the router.
+A miss goes to the application, and its answer is kept on the way out. Both paths get
+the same authentication, limits, headers and visibility because this code gives them.
+"""
+
+import logging
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import cache
+from app.access import (
+    VARY,
+    cache_control,
+    client_address,
+    problem_message,
+    record_usage,
+    tier,
+    with_vary,
+)
+from app.auth import Principal, Unauthorized, authenticate
+from app.config import get_settings
+from app.generation import current_state
+from app.middleware import common_headers, request_id_of
+from app.models import Scope as KeyScope
+from app.ratelimit import Decision, RateLimiter
+
+log = logging.getLogger("byline.edge")
+
+GUARDED_PREFIX = "/v1/"
+
+
+class Edge:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        settings = get_settings()
+        self.limiter = RateLimiter(settings.redis_url)
+        self.cache = cache.RenderCache(settings.render_cache_mb * 1024 * 1024)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_of(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
+        headers = common_headers(scope, request_id)
+        if not scope["path"].startswith(GUARDED_PREFIX):
+            await self.app(scope, receive, _adding(send, headers))
+            return
+        try:
+            await self._guarded(scope, receive, send, headers)
+        except Exception:
+            # The routed application renders its own failures; this is for the edge's own.
+            log.exception("edge failure")
+            body = problem_message(
+                scope,
+                500,
+                "internal-error",
+                "Internal server error",
+                "The server failed to answer; the request id identifies it in the logs.",
+            )
+            await _send_problem(send, 500, body, headers)
+
+    async def _guarded(
+        self, scope: Scope, receive: Receive, send: Send, headers: list[tuple[bytes, bytes]]
+    ) -> None:
+        try:
+            principal = await authenticate(scope)
+        except Unauthorized as exc:
+            # Bad keys are limited per address, so that guessing costs as much as reading.
+            decision = await self._hit(None, scope)
+            body = problem_message(scope, 401, exc.code, exc.title, exc.detail)
+            await _send_problem(
+                send,
+                401,
+                body,
+                [
+                    *headers,
+                    *decision.headers(),
+                    (b"www-authenticate", b'Bearer realm="byline"'),
+                ],
+            )
+            return
+        scope["state"]["principal"] = principal
+        decision = await self._hit(principal, scope)
+        headers = [*headers, *decision.headers()]
+        if not decision.allowed:
+            body = problem_message(
+                scope,
+                429,
+                "rate-limited",
+                "Too many requests",
+                f"The limit is {decision.limit} requests a minute; retry in {decision.reset} s.",
+            )
+            retry = (b"retry-after", str(max(1, decision.reset)).encode())
+            await _send_problem(send, 429, body, [*headers, retry])
+            return
+
+        method = scope["method"]
+        who = cache.audience(scope) if method in ("GET", "HEAD") else None
+        state = None
+        if who is not None:
+            try:
+                state = current_state()
+            except Exception:  # no database: the routed path gives its own answer
+                log.warning("content state unreadable; answering uncached", exc_info=True)
+        if state is None:
+            status = await self._routed(scope, receive, send, headers, principal)
+        else:
+            status = await self._cached(scope, receive, send, headers, principal, who, state)
+        if principal is not None and KeyScope.partner in principal.scopes and status < 400:
+            await record_usage(principal, int(scope["state"].get("items", 0)))
+
+    async def _hit(self, principal: Principal | None, scope: Scope) -> Decision:
+        policy, limit = tier(principal)
+        identity = f"key:{principal.key_id}" if principal else f"ip:{client_address(scope)}"
+        return await self.limiter.hit(identity, limit=limit, policy=policy)
+
+    async def _routed(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: list[tuple[bytes, bytes]],
+        principal: Principal | None,
+    ) -> int:
+        """Through the application, adding the edge's headers; returns the status."""
+        status = 500
+
+        async def finish(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = _finished(
+                    list(message.get("headers", [])), headers, principal, scope["method"], status
+                )
+            await send(message)
+
+        await self.app(scope, receive, finish)
+        return status
+
+    async def _cached(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: list[tuple[bytes, bytes]],
+        principal: Principal | None,
+        who: str,
+        state: cache.State,
+    ) -> int:
+        key = cache.cache_key(scope, who, state)
+        entry = self.cache.get(key)
+        how = b"HIT"
+        if entry is None:
+            how = b"MISS"
+            messages: list[Message] = []
+
+            async def capture(message: Message) -> None:
+                messages.append(message)
+
+            # The kept bytes are the identity encoding; the edge compresses them itself.
+            identity = {
+                **scope,
+                "headers": [(k, v) for k, v in scope["headers"] if k != b"accept-encoding"],
+            }
+            await self.app(identity, receive, capture)
+            start = messages[0] if messages else None
+            streaming = any(m.get("more_body") for m in messages[1:])
+            if start is None or start["status"] != 200 or streaming:
+                status = start["status"] if start else 500
+                if start is not None:
+                    start["headers"] = _finished(
+                        list(start.get("headers", [])),
+                        headers,
+                        principal,
+                        scope["method"],
+                        status,
+                    )
+                for message in messages:
+                    await send(message)
+                return status
+            body = b"".join(m.get("body", b"") for m in messages[1:])
+            policy = [
+                (b"cache-control", cache_control(principal, "GET", 200)),
+                (b"vary", VARY),
+            ]
+            entry = cache.entry_from(start, body, state, policy)
+            self.cache.put(key, entry)
+        start, body_message = cache.answer_messages(scope, entry, [*headers, (b"x-cache", how)])
+        await send(start)
+        await send(body_message)
+        return start["status"]
+
+
+def _finished(
+    headers: list[Any],
+    extra: list[tuple[bytes, bytes]],
+    principal: Principal | None,
+    method: str,
+    status: int,
+) -> list[Any]:
+    """An answer's headers plus the edge's: Cache-Control (unless set), Vary, the rest."""
+    if not any(name.lower() == b"cache-control" for name, _ in headers):
+        headers.append((b"cache-control", cache_control(principal, method, status)))
+    return with_vary([*headers, *extra])
+
+
+def _adding(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
+    async def adding(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), *extra]
+        await send(message)
+
+    return adding
+
+
+async def _send_problem(
+    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
