@@ -210,8 +210,12 @@ def load_embeds(
     return embeds
 
 
+# The target of a related card: a second copy of the article table, made once.
+_TARGET = aliased(Article, name="target")
+
+
 def _load_related(session: Session, embeds: Embeds, ids: list[str], viewer: Viewer) -> None:
-    target = aliased(Article)
+    target = _TARGET
     rows = session.execute(
         select(
             RelatedLink,

@@ -14,9 +14,13 @@ from app.visibility import Viewer, visible_articles, visible_feed_entries
 ORDERING = Ordering("newest", (SortKey(FeedEntry.published_at), SortKey(FeedEntry.id)))
 
 
+# The article a feed entry links to, as a second name for the article table, made once.
+_LINKED = aliased(Article, name="linked")
+
+
 def _with_article_slug(viewer: Viewer) -> Select[tuple[FeedEntry, str | None]]:
     # The linked article shows only while the viewer may see it.
-    linked = aliased(Article)
+    linked = _LINKED
     on = (linked.id == FeedEntry.article_id) & visible_articles(viewer, linked)
     # A partner's feed holds only entries about stories it may syndicate.
     stmt = select(FeedEntry, linked.slug)
