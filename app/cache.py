@@ -1,6 +1,7 @@
 """The render cache and HTTP validators.
 
-A GET of content is keyed by (content generation, who may see what, path, query, Accept).
+A GET of content is keyed by (content generation, who may see what, path, query, and
+the representation `Accept` negotiates).
 The first request renders through the router; its bytes, a gzip of them and a strong ETag
 (a hash of those bytes, taken once) are kept. Later requests with the same key are
 answered from here by the edge (`edge.py`), without routing or serialization; conditional
@@ -148,10 +149,15 @@ def entry_from(start: Message, body: bytes, state: State, policy: Headers) -> En
     )
 
 
+# Media types the API negotiates through `Accept`; any other `Accept` gets JSON.
+NEGOTIATED = (b"application/ninjs+json",)
+
+
 def cache_key(scope: Scope, who: str, state: State) -> str:
     query = scope["query_string"].decode("latin-1")
-    accept = (header(scope, b"accept") or b"").decode("latin-1")
-    return f"{state.generation}|{who}|{scope['path']}|{query}|{accept}"
+    accept = header(scope, b"accept") or b""
+    representation = next((m.decode() for m in NEGOTIATED if m in accept), "")
+    return f"{state.generation}|{who}|{scope['path']}|{query}|{representation}"
 
 
 def answer_messages(scope: Scope, entry: Entry, extra: Headers) -> tuple[Message, Message]:
