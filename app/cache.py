@@ -10,8 +10,12 @@ requests get 304 on both paths, from the same code.
 
 import gzip
 import hashlib
+import json
+import logging
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
@@ -20,6 +24,8 @@ from starlette.types import Message, Scope
 from app.auth import Principal
 from app.generation import State
 from app.models import Scope as KeyScope
+
+log = logging.getLogger("byline.cache")
 
 UNCACHED_PREFIXES = ("/v1/keys",)
 COMPRESS_MIN_BYTES = 1024
@@ -37,6 +43,8 @@ class Entry:
     gzipped: bytes | None
     etag: bytes
     changed_at: Any
+    kept: Headers  # the routed answer's own headers worth keeping
+    policy: Headers  # the edge's Cache-Control and Vary for this audience
     plain: Headers
     zipped: Headers | None
     unchanged: Headers  # for a 304
@@ -123,19 +131,37 @@ def not_modified(scope: Scope, entry: Entry) -> bool:
 def entry_from(start: Message, body: bytes, state: State, policy: Headers) -> Entry:
     """What is kept of a routed 200: its bytes, their gzip, an ETag hashed once, and the
     headers of each answer it can give (`policy`: the edge's Cache-Control and Vary)."""
-    kept = [(k, v) for k, v in start.get("headers", []) if k in _KEPT_HEADERS]
-    etag = b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
+    return assemble(
+        kept=[(k, v) for k, v in start.get("headers", []) if k in _KEPT_HEADERS],
+        policy=policy,
+        body=body,
+        gzipped=gzip.compress(body, 6) if len(body) >= COMPRESS_MIN_BYTES else None,
+        etag=b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"',
+        changed_at=state.changed_at,
+    )
+
+
+def assemble(
+    *,
+    kept: Headers,
+    policy: Headers,
+    body: bytes,
+    gzipped: bytes | None,
+    etag: bytes,
+    changed_at: datetime,
+) -> Entry:
     validators = [
         (b"etag", etag),
-        (b"last-modified", format_datetime(state.changed_at, usegmt=True).encode()),
+        (b"last-modified", format_datetime(changed_at, usegmt=True).encode()),
         *policy,
     ]
-    gzipped = gzip.compress(body, 6) if len(body) >= COMPRESS_MIN_BYTES else None
     return Entry(
         body=body,
         gzipped=gzipped,
         etag=etag,
-        changed_at=state.changed_at,
+        changed_at=changed_at,
+        kept=kept,
+        policy=policy,
         plain=[*kept, *validators, (b"content-length", str(len(body)).encode())],
         zipped=None
         if gzipped is None
@@ -147,6 +173,67 @@ def entry_from(start: Message, body: bytes, state: State, policy: Headers) -> En
         ],
         unchanged=[*(h for h in kept if h[0] == b"surrogate-key"), *validators],
     )
+
+
+class SharedRenderCache:
+    """The render cache in Redis, behind each worker's own: a page rendered by one worker
+    or host is served by all. Redis trouble skips it for a few seconds; never an error."""
+
+    TTL_SECONDS = 3600
+    RETRY_AFTER = 5.0
+
+    def __init__(self, url: str) -> None:
+        import redis.asyncio
+
+        self._client = redis.asyncio.Redis.from_url(
+            url, socket_timeout=0.25, socket_connect_timeout=0.25
+        )
+        self._down_until = 0.0
+
+    async def get(self, key: str) -> Entry | None:
+        if time.monotonic() < self._down_until:
+            return None
+        try:
+            fields = await self._client.hgetall("byline:render:" + key)
+        except Exception as exc:
+            self._trouble(exc)
+            return None
+        if not fields:
+            return None
+        meta = json.loads(fields[b"meta"])
+        return assemble(
+            kept=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in meta["kept"]],
+            policy=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in meta["policy"]],
+            body=fields[b"body"],
+            gzipped=fields.get(b"gzipped"),
+            etag=meta["etag"].encode(),
+            changed_at=datetime.fromisoformat(meta["changed_at"]),
+        )
+
+    async def put(self, key: str, entry: Entry) -> None:
+        if time.monotonic() < self._down_until:
+            return
+        meta = {
+            "kept": [(k.decode("latin-1"), v.decode("latin-1")) for k, v in entry.kept],
+            "policy": [(k.decode("latin-1"), v.decode("latin-1")) for k, v in entry.policy],
+            "etag": entry.etag.decode(),
+            "changed_at": entry.changed_at.isoformat(),
+        }
+        mapping: dict[str, Any] = {"meta": json.dumps(meta), "body": entry.body}
+        if entry.gzipped is not None:
+            mapping["gzipped"] = entry.gzipped
+        name = "byline:render:" + key
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                pipe.hset(name, mapping=mapping)
+                pipe.expire(name, self.TTL_SECONDS)
+                await pipe.execute()
+        except Exception as exc:
+            self._trouble(exc)
+
+    def _trouble(self, exc: Exception) -> None:
+        log.warning("shared render cache unreachable, skipping it: %s", exc)
+        self._down_until = time.monotonic() + self.RETRY_AFTER
 
 
 # Media types the API negotiates through `Accept`; any other `Accept` gets JSON.

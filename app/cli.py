@@ -1,5 +1,6 @@
 """The `byline` command: serve, migrate, demo, openapi."""
 
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,9 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
     import uvicorn
 
     settings = get_settings()
+    # glibc gives each thread its own malloc arena; two keep a worker's memory near its
+    # working set (the workers inherit this environment).
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     fast = importlib.util.find_spec("uvloop") and importlib.util.find_spec("httptools")
     uvicorn.run(
         "app.main:app",
@@ -43,6 +47,7 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
         http="httptools" if fast else "auto",
         log_level=settings.log_level,
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         server_header=False,
     )
 

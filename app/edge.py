@@ -40,6 +40,7 @@ class Edge:
         settings = get_settings()
         self.limiter = RateLimiter(settings.redis_url)
         self.cache = cache.RenderCache(settings.render_cache_mb * 1024 * 1024)
+        self.shared = cache.SharedRenderCache(settings.redis_url) if settings.redis_url else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -156,6 +157,10 @@ class Edge:
         key = cache.cache_key(scope, who, state)
         entry = self.cache.get(key)
         how = b"HIT"
+        if entry is None and self.shared is not None:
+            entry = await self.shared.get(key)
+            if entry is not None:
+                self.cache.put(key, entry)
         if entry is None:
             how = b"MISS"
             messages: list[Message] = []
@@ -191,6 +196,8 @@ class Edge:
             ]
             entry = cache.entry_from(start, body, state, policy)
             self.cache.put(key, entry)
+            if self.shared is not None:
+                await self.shared.put(key, entry)
         start, body_message = cache.answer_messages(scope, entry, [*headers, (b"x-cache", how)])
         await send(start)
         await send(body_message)

@@ -174,3 +174,46 @@ def test_a_write_is_seen_by_every_server_process(session):
         session.commit()
         for base in (one, two):
             assert httpx.get(base + url).json()["data"]["headline"] == "After"
+
+
+@pytest.fixture
+def clean_redis():
+    import redis
+
+    from tests.test_ratelimit import TEST_REDIS_URL
+
+    if not TEST_REDIS_URL:
+        pytest.skip("TEST_REDIS_URL is not set")
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    client.flushdb()
+    yield TEST_REDIS_URL
+    client.flushdb()
+    client.close()
+
+
+async def test_a_page_rendered_by_one_worker_is_served_by_another_through_redis(
+    session, settings_env, fresh_client, clean_redis
+):
+    settings_env(REDIS_URL=clean_redis)
+    article = make_article(session, headline="Shared")
+    one, two = fresh_client(), fresh_client()
+    first = await one.get(f"/v1/articles/{article.id}")
+    second = await two.get(f"/v1/articles/{article.id}")
+    assert (first.headers["x-cache"], second.headers["x-cache"]) == ("MISS", "HIT")
+    assert comparable(first) == comparable(second)
+    zipped = await two.get(
+        f"/v1/articles/{article.id}", headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert zipped.status_code == 304
+
+
+async def test_unreachable_redis_leaves_the_render_cache_in_process(
+    session, settings_env, fresh_client
+):
+    settings_env(REDIS_URL="redis://127.0.0.1:1/0")
+    article = make_article(session)
+    client = fresh_client()
+    statuses = [
+        (await client.get(f"/v1/articles/{article.id}")).headers["x-cache"] for _ in range(2)
+    ]
+    assert statuses == ["MISS", "HIT"]
