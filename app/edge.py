@@ -7,6 +7,7 @@ A miss goes to the application, and its answer is kept on the way out. Both path
 the same authentication, limits, headers and visibility because this code gives them.
 """
 
+import asyncio
 import logging
 from typing import Any
 
@@ -41,6 +42,7 @@ class Edge:
         self.limiter = RateLimiter(settings.redis_url)
         self.cache = cache.RenderCache(settings.render_cache_mb * 1024 * 1024)
         self.shared = cache.SharedRenderCache(settings.redis_url) if settings.redis_url else None
+        self._inflight: dict[str, asyncio.Future[cache.Entry | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -161,47 +163,65 @@ class Edge:
             entry = await self.shared.get(key)
             if entry is not None:
                 self.cache.put(key, entry)
+        if entry is None and key in self._inflight:
+            # Another request is rendering this very answer: wait for it, don't stampede.
+            entry = await asyncio.shield(self._inflight[key])
         if entry is None:
             how = b"MISS"
-            messages: list[Message] = []
-
-            async def capture(message: Message) -> None:
-                messages.append(message)
-
-            # The kept bytes are the identity encoding; the edge compresses them itself.
-            identity = {
-                **scope,
-                "headers": [(k, v) for k, v in scope["headers"] if k != b"accept-encoding"],
-            }
-            await self.app(identity, receive, capture)
-            start = messages[0] if messages else None
-            streaming = any(m.get("more_body") for m in messages[1:])
-            if start is None or start["status"] != 200 or streaming:
-                status = start["status"] if start else 500
-                if start is not None:
-                    start["headers"] = _finished(
-                        list(start.get("headers", [])),
-                        headers,
-                        principal,
-                        scope["method"],
-                        status,
-                    )
-                for message in messages:
-                    await send(message)
+            flight: asyncio.Future[cache.Entry | None] = asyncio.get_running_loop().create_future()
+            self._inflight[key] = flight
+            entry, status = None, 500
+            try:
+                entry, status = await self._render(scope, receive, send, headers, principal, state)
+            finally:
+                del self._inflight[key]
+                flight.set_result(entry)
+            if entry is None:  # sent as routed: not a 200 worth keeping
                 return status
-            body = b"".join(m.get("body", b"") for m in messages[1:])
-            policy = [
-                (b"cache-control", cache_control(principal, "GET", 200)),
-                (b"vary", VARY),
-            ]
-            entry = cache.entry_from(start, body, state, policy)
             self.cache.put(key, entry)
             if self.shared is not None:
                 await self.shared.put(key, entry)
-        start, body_message = cache.answer_messages(scope, entry, [*headers, (b"x-cache", how)])
+        start, body = cache.answer_messages(scope, entry, [*headers, (b"x-cache", how)])
         await send(start)
-        await send(body_message)
+        await send(body)
         return start["status"]
+
+    async def _render(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: list[tuple[bytes, bytes]],
+        principal: Principal | None,
+        state: cache.State,
+    ) -> tuple[cache.Entry | None, int]:
+        """Render through the application: a 200 comes back to be kept and sent by the
+        caller; anything else is sent here as routed. Returns (entry or None, status)."""
+        messages: list[Message] = []
+
+        async def capture(message: Message) -> None:
+            messages.append(message)
+
+        # The kept bytes are the identity encoding; the edge compresses them itself.
+        identity = {
+            **scope,
+            "headers": [(k, v) for k, v in scope["headers"] if k != b"accept-encoding"],
+        }
+        await self.app(identity, receive, capture)
+        start = messages[0] if messages else None
+        streaming = any(m.get("more_body") for m in messages[1:])
+        if start is None or start["status"] != 200 or streaming:
+            status = start["status"] if start else 500
+            if start is not None:
+                start["headers"] = _finished(
+                    list(start.get("headers", [])), headers, principal, scope["method"], status
+                )
+            for message in messages:
+                await send(message)
+            return None, status
+        body = b"".join(m.get("body", b"") for m in messages[1:])
+        policy = [(b"cache-control", cache_control(principal, "GET", 200)), (b"vary", VARY)]
+        return cache.entry_from(start, body, state, policy), 200
 
 
 def _finished(

@@ -217,3 +217,29 @@ async def test_unreachable_redis_leaves_the_render_cache_in_process(
         (await client.get(f"/v1/articles/{article.id}")).headers["x-cache"] for _ in range(2)
     ]
     assert statuses == ["MISS", "HIT"]
+
+
+async def test_concurrent_misses_render_once(session, client, engine):
+    import asyncio
+
+    from sqlalchemy import event
+
+    article = make_article(session)
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        if "FROM article" in statement and "content_state" not in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        answers = await asyncio.gather(
+            *(client.get(f"/v1/articles/{article.id}") for _ in range(8))
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [a.status_code for a in answers] == [200] * 8
+    assert sorted(a.headers["x-cache"] for a in answers) == ["HIT"] * 7 + ["MISS"]
+    assert len({a.content for a in answers}) == 1
+    # One render: the article read once, not once per request.
+    assert sum("WHERE (article.id =" in s for s in seen) == 1
