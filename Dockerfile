@@ -13,7 +13,6 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     HOST=0.0.0.0 \
     PORT=8000 \
-    WORKERS=4 \
     DATA_DIR=/data
 RUN useradd --system --uid 10001 --no-create-home byline \
     && mkdir /data && chown byline /data
@@ -24,5 +23,5 @@ USER byline
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=15s --retries=3 \
     CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz', timeout=2)"
-# Migrations first (safe to repeat), then the server with WORKERS processes.
+# Migrations first (safe to repeat), then the server: one worker per core unless WORKERS.
 CMD ["sh", "-c", "byline migrate && exec byline serve"]

@@ -41,7 +41,7 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
         "app.main:app",
         host=host or settings.host,
         port=port or settings.port,
-        workers=None if reload else (workers or settings.workers),
+        workers=None if reload else (workers or settings.workers or os.cpu_count() or 1),
         reload=reload,
         loop="uvloop" if fast else "auto",
         http="httptools" if fast else "auto",

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     log_level: str = "info"
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 1
+    workers: int = Field(0, description="Worker processes; 0: one per CPU core.")
     db_pool_size: int = 10
 
     @property

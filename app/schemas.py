@@ -39,5 +39,8 @@ class Problem(BaseModel):
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"model": Problem, "description": "Invalid or unknown parameter"},
+    401: {"model": Problem, "description": "No key where one is needed, or a bad key"},
+    403: {"model": Problem, "description": "The key lacks the scope"},
     404: {"model": Problem, "description": "Not found"},
+    429: {"model": Problem, "description": "Over the rate limit; see Retry-After"},
 }
