@@ -29,27 +29,39 @@ def cli() -> None:
 def serve(host: str | None, port: int | None, workers: int | None, reload: bool) -> None:
     """Serve the API with uvicorn."""
     import importlib.util
+    import shutil
+    import tempfile
 
     import uvicorn
 
     settings = get_settings()
+    count = 1 if reload else (workers or settings.workers or os.cpu_count() or 1)
     # glibc gives each thread its own malloc arena; two keep a worker's memory near its
     # working set (the workers inherit this environment).
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    metrics_dir = None
+    if count > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Workers share their metrics through files in a folder new for this run.
+        metrics_dir = tempfile.mkdtemp(prefix="byline-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     fast = importlib.util.find_spec("uvloop") and importlib.util.find_spec("httptools")
-    uvicorn.run(
-        "app.main:app",
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=None if reload else (workers or settings.workers or os.cpu_count() or 1),
-        reload=reload,
-        loop="uvloop" if fast else "auto",
-        http="httptools" if fast else "auto",
-        log_level=settings.log_level,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        server_header=False,
-    )
+    try:
+        uvicorn.run(
+            "app.main:app",
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=None if reload else count,
+            reload=reload,
+            loop="uvloop" if fast else "auto",
+            http="httptools" if fast else "auto",
+            log_level=settings.log_level,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            server_header=False,
+        )
+    finally:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @cli.command()

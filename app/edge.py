@@ -9,11 +9,12 @@ the same authentication, limits, headers and visibility because this code gives 
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import cache
+from app import cache, metrics
 from app.access import (
     VARY,
     cache_control,
@@ -54,8 +55,10 @@ class Edge:
         if not scope["path"].startswith(GUARDED_PREFIX):
             await self.app(scope, receive, _adding(send, headers))
             return
+        started = time.perf_counter()
+        status = 500
         try:
-            await self._guarded(scope, receive, send, headers)
+            status = await self._guarded(scope, receive, send, headers)
         except Exception:
             # The routed application renders its own failures; this is for the edge's own.
             log.exception("edge failure")
@@ -67,10 +70,13 @@ class Edge:
                 "The server failed to answer; the request id identifies it in the logs.",
             )
             await _send_problem(send, 500, body, headers)
+        finally:
+            metrics.observe(scope["method"], scope["path"], status, time.perf_counter() - started)
 
     async def _guarded(
         self, scope: Scope, receive: Receive, send: Send, headers: list[tuple[bytes, bytes]]
-    ) -> None:
+    ) -> int:
+        """Authenticate, limit, answer; returns the status sent."""
         try:
             principal = await authenticate(scope)
         except Unauthorized as exc:
@@ -87,7 +93,7 @@ class Edge:
                     (b"www-authenticate", b'Bearer realm="byline"'),
                 ],
             )
-            return
+            return 401
         scope["state"]["principal"] = principal
         decision = await self._hit(principal, scope)
         headers = [*headers, *decision.headers()]
@@ -101,7 +107,7 @@ class Edge:
             )
             retry = (b"retry-after", str(max(1, decision.reset)).encode())
             await _send_problem(send, 429, body, [*headers, retry])
-            return
+            return 429
 
         method = scope["method"]
         who = cache.audience(scope) if method in ("GET", "HEAD") else None
@@ -117,6 +123,7 @@ class Edge:
             status = await self._cached(scope, receive, send, headers, principal, who, state)
         if principal is not None and KeyScope.partner in principal.scopes and status < 400:
             await record_usage(principal, int(scope["state"].get("items", 0)))
+        return status
 
     async def _hit(self, principal: Principal | None, scope: Scope) -> Decision:
         policy, limit = tier(principal)
@@ -181,6 +188,7 @@ class Edge:
             self.cache.put(key, entry)
             if self.shared is not None:
                 await self.shared.put(key, entry)
+        metrics.RENDER_CACHE.labels(how.decode().lower()).inc()
         start, body = cache.answer_messages(scope, entry, [*headers, (b"x-cache", how)])
         await send(start)
         await send(body)

@@ -1,10 +1,11 @@
 """Operational endpoints: liveness, readiness."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from sqlalchemy import text
 
 from app.db import SessionDep
 from app.errors import ServiceUnavailable
+from app.metrics import CONTENT_TYPE, exposition
 from app.migrate import current_revision, head_revision
 from app.responses import JSONResponse
 
@@ -15,6 +16,12 @@ router = APIRouter(tags=["operations"])
 def healthz() -> JSONResponse:
     """The process is up."""
     return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/metrics", response_class=Response)
+def metrics() -> Response:
+    """Prometheus metrics of every worker: requests, latency, render-cache results."""
+    return Response(exposition(), media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/readyz")

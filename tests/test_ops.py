@@ -69,3 +69,31 @@ async def test_redoc_loads_its_script_from_this_server(client):
     assert "/docs-assets/redoc.standalone.js" in page
     assert "cdn" not in page.lower()
     assert "fonts.googleapis" not in page
+
+
+async def test_metrics_count_requests_by_resource(session, client):
+    await client.get("/v1/articles")
+    await client.get("/v1/articles")
+    await client.get("/v1/articles/none")
+    text = (await client.get("/metrics")).text
+    assert 'byline_http_requests_total{method="GET",resource="articles",status="200"}' in text
+    assert 'byline_http_requests_total{method="GET",resource="articles",status="404"}' in text
+    assert "byline_http_request_duration_seconds_bucket" in text
+    assert 'byline_render_cache_total{result="hit"}' in text
+
+
+def test_metrics_add_up_every_worker(session):
+    import re
+
+    import httpx
+
+    from tests.servers import running_server
+
+    with running_server(workers=2) as base:
+        for _ in range(20):
+            httpx.get(f"{base}/v1/sections", headers={"Connection": "close"})
+        text = httpx.get(f"{base}/metrics").text
+    counts = re.findall(
+        r'byline_http_requests_total\{method="GET",resource="sections",status="200"\} (\S+)', text
+    )
+    assert [float(c) for c in counts] == [20.0]
