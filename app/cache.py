@@ -45,6 +45,7 @@ class Entry:
     changed_at: Any
     kept: Headers  # the routed answer's own headers worth keeping
     policy: Headers  # the edge's Cache-Control and Vary for this audience
+    items: int  # objects in the answer, for partner usage counts
     plain: Headers
     zipped: Headers | None
     unchanged: Headers  # for a 304
@@ -128,7 +129,7 @@ def not_modified(scope: Scope, entry: Entry) -> bool:
     return False
 
 
-def entry_from(start: Message, body: bytes, state: State, policy: Headers) -> Entry:
+def entry_from(start: Message, body: bytes, state: State, policy: Headers, items: int) -> Entry:
     """What is kept of a routed 200: its bytes, their gzip, an ETag hashed once, and the
     headers of each answer it can give (`policy`: the edge's Cache-Control and Vary)."""
     return assemble(
@@ -138,6 +139,7 @@ def entry_from(start: Message, body: bytes, state: State, policy: Headers) -> En
         gzipped=gzip.compress(body, 6) if len(body) >= COMPRESS_MIN_BYTES else None,
         etag=b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"',
         changed_at=state.changed_at,
+        items=items,
     )
 
 
@@ -149,6 +151,7 @@ def assemble(
     gzipped: bytes | None,
     etag: bytes,
     changed_at: datetime,
+    items: int,
 ) -> Entry:
     validators = [
         (b"etag", etag),
@@ -162,6 +165,7 @@ def assemble(
         changed_at=changed_at,
         kept=kept,
         policy=policy,
+        items=items,
         plain=[*kept, *validators, (b"content-length", str(len(body)).encode())],
         zipped=None
         if gzipped is None
@@ -208,6 +212,7 @@ class SharedRenderCache:
             gzipped=fields.get(b"gzipped"),
             etag=meta["etag"].encode(),
             changed_at=datetime.fromisoformat(meta["changed_at"]),
+            items=int(meta.get("items", 0)),
         )
 
     async def put(self, key: str, entry: Entry) -> None:
@@ -218,6 +223,7 @@ class SharedRenderCache:
             "policy": [(k.decode("latin-1"), v.decode("latin-1")) for k, v in entry.policy],
             "etag": entry.etag.decode(),
             "changed_at": entry.changed_at.isoformat(),
+            "items": entry.items,
         }
         mapping: dict[str, Any] = {"meta": json.dumps(meta), "body": entry.body}
         if entry.gzipped is not None:

@@ -189,6 +189,7 @@ class Edge:
             if self.shared is not None:
                 await self.shared.put(key, entry)
         metrics.RENDER_CACHE.labels(how.decode().lower()).inc()
+        scope["state"]["items"] = entry.items  # a kept answer serves as many as it did
         start, body = cache.answer_messages(scope, entry, [*headers, (b"x-cache", how)])
         await send(start)
         await send(body)
@@ -229,7 +230,8 @@ class Edge:
             return None, status
         body = b"".join(m.get("body", b"") for m in messages[1:])
         policy = [(b"cache-control", cache_control(principal, "GET", 200)), (b"vary", VARY)]
-        return cache.entry_from(start, body, state, policy), 200
+        items = int(scope["state"].get("items", 0))
+        return cache.entry_from(start, body, state, policy, items), 200
 
 
 def _finished(
