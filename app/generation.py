@@ -5,11 +5,14 @@ Scheduled stories and embargoes change what readers see without a write; the sta
 keeps the earliest such moment, and the first read after it bumps the generation.
 """
 
+import logging
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, func, select, union_all, update
+from sqlalchemy import event, func, make_url, select, text, union_all, update
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
@@ -45,6 +48,8 @@ CONTENT_MODELS = (
     Site,
     Tag,
 )
+log = logging.getLogger("byline.generation")
+
 CONTENT_TABLES = frozenset(m.__tablename__ for m in CONTENT_MODELS)
 
 
@@ -65,6 +70,9 @@ def _next_transition(now: datetime):
     return select(func.min(times.c.t)).scalar_subquery()
 
 
+CHANNEL = "byline_content"
+
+
 def bump(session: Session | OrmSession) -> None:
     """Mark content changed, in the session's transaction (done on commit automatically)."""
     now = utcnow()
@@ -77,6 +85,10 @@ def bump(session: Session | OrmSession) -> None:
             next_transition_at=_next_transition(now),
         )
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # Delivered to every listening worker when (and only if) the transaction commits.
+        session.execute(text(f"NOTIFY {CHANNEL}"))
+    session.info[_BUMPED] = True  # see `_committed`
 
 
 def _utc(value: Any) -> datetime | None:
@@ -142,6 +154,8 @@ class _StateReader:
     def _advance(self, state: State) -> None:
         """Bump past a scheduled moment; only one reader wins for a given generation."""
         with self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"NOTIFY {CHANNEL}"))
             conn.execute(
                 update(ContentState)
                 .where(ContentState.id == 1, ContentState.generation == state.generation)
@@ -151,6 +165,7 @@ class _StateReader:
                     next_transition_at=_next_transition(utcnow()),
                 )
             )
+        _listener.invalidate()  # committed: this worker reads the table until told
 
     def reset(self) -> None:
         if self._raw is not None:
@@ -164,14 +179,82 @@ class _StateReader:
 _reader = _StateReader()
 
 
+class _Listener:
+    """PostgreSQL: each worker learns of new generations by LISTEN/NOTIFY on a thread of
+    its own, so a read costs no round trip. Until it is connected, after any trouble, and
+    right after this process itself commits a change, reads go to the table instead."""
+
+    def __init__(self) -> None:
+        self._state: State | None = None
+        self._started = False
+        self._lock = threading.Lock()
+
+    def state(self) -> State | None:
+        if not self._started:
+            self._start()
+        return self._state
+
+    def invalidate(self) -> None:
+        self._state = None
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+            url = get_settings().resolved_database_url
+            if not url.startswith("postgresql"):
+                return
+            conninfo = make_url(url).set(drivername="postgresql")
+            thread = threading.Thread(
+                target=self._listen,
+                args=(conninfo.render_as_string(hide_password=False),),
+                name="byline-content-listener",
+                daemon=True,
+            )
+            thread.start()
+
+    def _listen(self, conninfo: str) -> None:
+        import psycopg
+
+        while True:
+            try:
+                with psycopg.connect(conninfo, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._state = self._read(conn)  # after LISTEN: nothing slips between
+                    while True:
+                        # Wait for one notification (the connection is busy meanwhile),
+                        # then read the row: a burst of commits needs one read.
+                        list(conn.notifies(timeout=30, stop_after=1))
+                        self._state = self._read(conn)
+            except Exception:
+                log.warning("content listener lost its connection; retrying", exc_info=True)
+            self._state = None
+            time.sleep(1)
+
+    @staticmethod
+    def _read(conn: Any) -> State:
+        row = conn.execute(_StateReader._SQL).fetchone()
+        return State(int(row[0]), _utc(row[1]), _utc(row[2]))  # type: ignore[arg-type]
+
+
+_listener = _Listener()
+
+
 def current_state() -> State:
     """The generation now; advances it first when a scheduled moment has passed."""
+    state = _listener.state()
+    if state is not None and (
+        state.next_transition_at is None or state.next_transition_at > utcnow()
+    ):
+        return state
     return _reader.read()
 
 
 # Every session that writes content bumps the generation in the same transaction, so no
 # write path (service, command, migration of data) can forget to.
 _CHANGED = "byline.content_changed"
+_BUMPED = "byline.generation_bumped"
 
 
 def _pending_content(session: OrmSession) -> bool:
@@ -201,3 +284,10 @@ def _bump_on_commit(session: OrmSession) -> None:
     if session.info.pop(_CHANGED, False) or _pending_content(session):
         bump(session)  # type: ignore[arg-type]
         session.info.pop(_CHANGED, None)
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _committed(session: OrmSession) -> None:
+    # This worker's next read must see its own write, before any notification arrives.
+    if session.info.pop(_BUMPED, False):
+        _listener.invalidate()
