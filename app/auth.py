@@ -98,9 +98,6 @@ class KeyCache:
     def __init__(self) -> None:
         self._entries: dict[str, tuple[float, Principal | None, bool]] = {}
 
-    def clear(self) -> None:
-        self._entries.clear()
-
     async def resolve(self, secret: str) -> tuple[Principal | None, bool]:
         """(principal, revoked): (None, False) for a secret no key has."""
         digest = hashlib.sha256(secret.encode()).hexdigest()

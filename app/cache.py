@@ -81,10 +81,6 @@ class RenderCache:
             _, evicted = self._entries.popitem(last=False)
             self.size -= evicted.size
 
-    def clear(self) -> None:
-        self._entries.clear()
-        self.size = 0
-
 
 def audience(scope: Scope) -> str | None:
     """Whose answer this is: `public`, one partner's, or None when it must not be kept."""

@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, func, make_url, select, text, union_all, update
@@ -33,6 +33,7 @@ from app.models import (
     Site,
     Tag,
 )
+from app.timeparams import as_utc
 
 # What readers see. A change to any of these, through any session, bumps the generation.
 CONTENT_MODELS = (
@@ -93,11 +94,7 @@ def bump(session: Session | OrmSession) -> None:
 
 def _utc(value: Any) -> datetime | None:
     """A time as the drivers return it (SQLite: text; PostgreSQL: aware) as aware UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return as_utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
 class _StateReader:
@@ -166,14 +163,6 @@ class _StateReader:
                 )
             )
         _listener.invalidate()  # committed: this worker reads the table until told
-
-    def reset(self) -> None:
-        if self._raw is not None:
-            self._raw.close()
-        self._raw = None
-        if self._engine is not None:
-            self._engine.dispose()
-        self._engine = None
 
 
 _reader = _StateReader()

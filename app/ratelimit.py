@@ -55,10 +55,6 @@ class RateLimiter:
             )
             self._shared = FixedWindowRateLimiter(storage)
 
-    @property
-    def shared(self) -> bool:
-        return self._shared is not None
-
     async def hit(self, identity: str, *, limit: int, policy: str) -> Decision:
         """Count one request of `identity` against `limit` a minute."""
         item = RateLimitItemPerMinute(limit)

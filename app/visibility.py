@@ -27,11 +27,6 @@ class Viewer:
     tags: tuple[str, ...] = ()
     advance_embargo: bool = False
 
-    @property
-    def shared(self) -> bool:
-        """True when what this viewer sees is the same for every public reader."""
-        return not (self.preview or self.partner)
-
 
 def visible_articles(viewer: Viewer, model: Any = Article) -> ColumnElement[bool]:
     """SQL condition for the articles `viewer` may see.
