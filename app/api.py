@@ -5,6 +5,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from app.articles.router import router as articles
+from app.articles.writes import router as article_writes
+from app.audit.router import router as audit
 from app.authors.router import router as authors
 from app.errors import ProblemError
 from app.feed.router import router as feed
@@ -53,5 +55,5 @@ def check_parameters(request: Request) -> None:
 
 
 v1 = APIRouter(prefix="/v1", dependencies=[Depends(check_parameters)])
-for feature in (articles, authors, photos, sections, tags, feed, site, keys):
+for feature in (articles, article_writes, authors, photos, sections, tags, feed, site, keys, audit):
     v1.include_router(feature)

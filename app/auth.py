@@ -188,3 +188,4 @@ def require(scope: Scope) -> Any:
 Reader = Annotated[Viewer, Depends(reader)]
 Admin = Annotated[Principal, require(Scope.admin)]
 Previewer = Annotated[Principal, require(Scope.content_preview)]
+Writer = Annotated[Principal, require(Scope.content_write)]

@@ -27,7 +27,8 @@ from app.models import Scope as KeyScope
 
 log = logging.getLogger("byline.cache")
 
-UNCACHED_PREFIXES = ("/v1/keys",)
+# Editorial and admin reads: never kept, never served to another caller.
+UNCACHED_PREFIXES = ("/v1/keys", "/v1/audit")
 COMPRESS_MIN_BYTES = 1024
 _KEPT_HEADERS = {b"content-type", b"surrogate-key", b"link", b"deprecation", b"sunset"}
 
@@ -85,7 +86,11 @@ class RenderCache:
 def audience(scope: Scope) -> str | None:
     """Whose answer this is: `public`, one partner's, or None when it must not be kept."""
     path: str = scope["path"]
-    if path.startswith(UNCACHED_PREFIXES) or b"preview=" in scope["query_string"]:
+    if (
+        path.startswith(UNCACHED_PREFIXES)
+        or "/revisions" in path
+        or b"preview=" in scope["query_string"]
+    ):
         return None
     principal: Principal | None = scope.get("state", {}).get("principal")
     if principal is None:
@@ -133,7 +138,8 @@ def entry_from(start: Message, body: bytes, state: State, policy: Headers, items
         policy=policy,
         body=body,
         gzipped=gzip.compress(body, 6) if len(body) >= COMPRESS_MIN_BYTES else None,
-        etag=b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"',
+        etag=next((v for k, v in start.get("headers", []) if k == b"etag"), None)
+        or b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"',
         changed_at=state.changed_at,
         items=items,
     )

@@ -31,6 +31,18 @@ class Settings(BaseSettings):
     rate_limit_admin: int = Field(300, description="Requests a minute per admin-only key.")
     key_cache_seconds: float = Field(5.0, description="How long a worker trusts a key lookup.")
     render_cache_mb: int = Field(64, description="Rendered answers kept per worker, in MiB.")
+    max_body_kb: int = Field(1024, description="Largest JSON request body, in KiB (else 413).")
+    max_upload_mb: int = Field(20, description="Largest photo upload, in MiB (else 413).")
+    max_image_pixels: int = Field(
+        50_000_000, description="Largest image (width x height) an upload may decode to."
+    )
+    media_dir: Path | None = Field(
+        None, description="Where uploaded photos are kept; empty: DATA_DIR/media."
+    )
+    media_url: str = Field(
+        "", description="Base URL of the media files (a CDN); empty: PUBLIC_URL + /media."
+    )
+    idempotency_hours: int = Field(24, description="How long an Idempotency-Key is remembered.")
     forwarded_allow_ips: str = Field(
         "127.0.0.1", description="Proxies whose X-Forwarded-For gives the client address."
     )
@@ -39,6 +51,10 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = Field(0, description="Worker processes; 0: one per CPU core.")
     db_pool_size: int = 10
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return self.media_dir or self.data_dir / "media"
 
     @property
     def resolved_database_url(self) -> str:

@@ -12,9 +12,10 @@ import logging
 import time
 from typing import Any
 
+import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import cache, metrics
+from app import bodies, cache, idempotency, metrics
 from app.access import (
     VARY,
     cache_control,
@@ -110,6 +111,18 @@ class Edge:
             return 429
 
         method = scope["method"]
+        if method in bodies.BODY_METHODS:
+            try:
+                bodies.check_headers(scope)
+                body = await bodies.read_body(scope, receive)
+            except bodies.BodyRefused as exc:
+                message = problem_message(scope, exc.status, exc.code, exc.title, exc.detail)
+                await _send_problem(send, exc.status, message, headers)
+                return exc.status
+            receive = bodies.replay(body, receive)
+            key = idempotency.presented_key(scope)
+            if method == "POST" and key is not None:
+                return await self._idempotent(scope, receive, send, headers, principal, key, body)
         who = cache.audience(scope) if method in ("GET", "HEAD") else None
         state = None
         if who is not None:
@@ -123,6 +136,78 @@ class Edge:
             status = await self._cached(scope, receive, send, headers, principal, who, state)
         if principal is not None and KeyScope.partner in principal.scopes and status < 400:
             await record_usage(principal, int(scope["state"].get("items", 0)))
+        return status
+
+    async def _idempotent(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: list[tuple[bytes, bytes]],
+        principal: Principal | None,
+        key: str,
+        body: bytes,
+    ) -> int:
+        """A POST with an Idempotency-Key: run it once, replay its answer to retries."""
+
+        async def refuse(status: int, code: str, title: str, detail: str) -> int:
+            message = problem_message(scope, status, code, title, detail)
+            await _send_problem(send, status, message, headers)
+            return status
+
+        if not idempotency.valid_key(key):
+            return await refuse(
+                400,
+                "invalid-idempotency-key",
+                "Invalid Idempotency-Key",
+                f"An Idempotency-Key is 1 to {idempotency.MAX_KEY_LENGTH} printable ASCII "
+                "characters.",
+            )
+        owner = f"key:{principal.key_id}" if principal else f"ip:{client_address(scope)}"
+        fingerprint = idempotency.fingerprint(scope, body)
+        claim = await anyio.to_thread.run_sync(idempotency.claim, owner, key, fingerprint)
+        if claim.outcome == "mismatch":
+            return await refuse(
+                422,
+                "idempotency-key-reused",
+                "Idempotency-Key reused",
+                "This Idempotency-Key was already used with a different request; "
+                "use a new key for a new request.",
+            )
+        if claim.outcome == "busy":
+            return await refuse(
+                409,
+                "idempotency-key-in-use",
+                "Request in progress",
+                "A request with this Idempotency-Key is still in progress; retry shortly.",
+            )
+        if claim.outcome == "replay" and claim.record is not None:
+            status, kept, content = idempotency.replayed(claim.record)
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": _finished(kept, headers, principal, "POST", status),
+                }
+            )
+            await send({"type": "http.response.body", "body": content})
+            return status
+        messages: list[Message] = []
+
+        async def capture(message: Message) -> None:
+            messages.append(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            await anyio.to_thread.run_sync(idempotency.finish, owner, key, messages)
+        status = messages[0]["status"] if messages else 500
+        for message in messages:
+            if message["type"] == "http.response.start":
+                message["headers"] = _finished(
+                    list(message.get("headers", [])), headers, principal, "POST", status
+                )
+            await send(message)
         return status
 
     async def _hit(self, principal: Principal | None, scope: Scope) -> Decision:

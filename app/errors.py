@@ -53,6 +53,47 @@ class NotFound(ProblemError):
     title = "Not found"
 
 
+class Conflict(ProblemError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class PreconditionFailed(ProblemError):
+    status = 412
+    code = "precondition-failed"
+    title = "Precondition failed"
+
+
+class PreconditionRequired(ProblemError):
+    status = 428
+    code = "precondition-required"
+    title = "Precondition required"
+
+
+class PayloadTooLarge(ProblemError):
+    status = 413
+    code = "payload-too-large"
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(ProblemError):
+    status = 415
+    code = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+class ValidationFailed(ProblemError):
+    """A body that is well-formed but wrong: each error names its field."""
+
+    status = 422
+    code = "validation-failed"
+    title = "Validation failed"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
 class ServiceUnavailable(ProblemError):
     status = 503
     code = "unavailable"
@@ -128,6 +169,18 @@ async def _problem_error(request: Request, exc: Exception) -> ProblemResponse:
 async def _validation_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
     raw = exc.errors()
+    broken = next((e for e in raw if e.get("type") == "json_invalid"), None)
+    if broken is not None:
+        # Not JSON at all is a malformed request (400), not a body that fails validation.
+        where = (broken.get("ctx") or {}).get("error", "invalid JSON")
+        return problem(
+            request,
+            status=400,
+            code="malformed-json",
+            title="Malformed JSON",
+            detail=f"The request body is not valid JSON: {where}.",
+            errors=[{"field": "body", "message": str(where)}],
+        )
     errors = [{"field": _field_name(tuple(e.get("loc", ()))), "message": e["msg"]} for e in raw]
     # Bad query, path or header values are a 400; a body that fails validation is a 422.
     in_body = any(tuple(e.get("loc", ()))[:1] == ("body",) for e in raw)

@@ -42,6 +42,9 @@ def create_app() -> FastAPI:
     app.include_router(v1)
     app.include_router(ops)
     app.mount("/docs-assets", StaticFiles(directory=_DOCS_ASSETS), name="docs-assets")
+    # Uploaded photos and their renditions (in production, put a CDN or MEDIA_URL in front).
+    media = get_settings().resolved_media_dir
+    app.mount("/media", StaticFiles(directory=media, check_dir=False), name="media")
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:

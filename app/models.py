@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -76,6 +76,7 @@ class Site(SQLModel, table=True):
     banner_text: str | None = Field(default=None, max_length=500)
     banner_url: str | None = Field(default=None, max_length=500)
     banner_cta: str | None = Field(default=None, max_length=100)
+    version: int = Field(default=1)
     updated_at: datetime = _time(default=True)
 
 
@@ -146,6 +147,8 @@ class Photo(SQLModel, table=True):
     syndication_allowed: bool = Field(default=False)
     # Derived at write time: [{"width", "height", "url"}], smallest first.
     renditions: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+    # For an uploaded image: its folder under the media directory; None for a linked one.
+    storage_key: str | None = Field(default=None, max_length=100)
     version: int = Field(default=1)
     created_at: datetime = _time(default=True)
     updated_at: datetime = _time(default=True)
@@ -286,6 +289,68 @@ class FeedEntry(SQLModel, table=True):
     updated_at: datetime = _time(default=True)
 
     __table_args__ = (Index("ix_feed_entry_published_at_id", "published_at", "id"),)
+
+
+class ArticleRevision(SQLModel, table=True):
+    """An article as one save left it. Revision `number` is the article's `version` then."""
+
+    __tablename__ = "article_revision"
+
+    id: str = Field(primary_key=True, max_length=40)
+    article_id: str = Field(
+        max_length=40, sa_column_args=[ForeignKey("article.id", ondelete="CASCADE")]
+    )
+    number: int
+    action: str = Field(max_length=40)
+    key_id: str | None = Field(default=None, max_length=40)
+    # The editable state: fields, byline, tags, related links, workflow times.
+    snapshot: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    created_at: datetime = _time(default=True)
+
+    __table_args__ = (
+        Index("ix_article_revision_article_id_number", "article_id", "number", unique=True),
+    )
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who changed what and when; written in the transaction of the change itself."""
+
+    __tablename__ = "audit_event"
+
+    id: str = Field(primary_key=True, max_length=40)
+    at: datetime = _time(default=True)
+    key_id: str | None = Field(default=None, max_length=40)
+    key_name: str | None = Field(default=None, max_length=200)
+    action: str = Field(max_length=60)
+    resource_type: str = Field(max_length=40)
+    resource_id: str = Field(max_length=40)
+    version: int | None = None
+    request_id: str | None = Field(default=None, max_length=100)
+    # The names of the fields the change touched.
+    fields: list[str] = Field(default_factory=list, sa_type=JSONType)
+
+    __table_args__ = (
+        Index("ix_audit_event_at_id", "at", "id"),
+        Index("ix_audit_event_resource", "resource_type", "resource_id", "at"),
+        Index("ix_audit_event_key_id_at", "key_id", "at"),
+    )
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first answer to a POST sent with an `Idempotency-Key`, replayed to its retries.
+
+    A row without `status` is a request still in progress.
+    """
+
+    __tablename__ = "idempotency_record"
+
+    owner: str = Field(primary_key=True, max_length=80)
+    key: str = Field(primary_key=True, max_length=255)
+    fingerprint: str = Field(max_length=64)
+    status: int | None = None
+    headers: list[list[str]] = Field(default_factory=list, sa_type=JSONType)
+    body: bytes = Field(default=b"", sa_type=LargeBinary)
+    created_at: datetime = _time(default=True, index=True)
 
 
 class Scope(StrEnum):

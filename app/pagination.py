@@ -181,9 +181,17 @@ def item_response(
     keys: Iterable[str] = (),
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    """The single-object envelope with its `Surrogate-Key`s; counts one item served."""
+    """The single-object envelope with its `Surrogate-Key`s; counts one item served.
+
+    An object with a `version` gets an ETag that `If-Match` on a write can name.
+    """
     request.scope.setdefault("state", {})["items"] = 1
-    return JSONResponse({"data": data}, headers={**_surrogate(keys), **(headers or {})})
+    response = JSONResponse({"data": data}, headers={**_surrogate(keys), **(headers or {})})
+    if isinstance(data.get("version"), int):
+        from app.editorial import etag
+
+        response.headers["ETag"] = etag(data["version"], response.body)
+    return response
 
 
 def list_response(

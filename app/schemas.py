@@ -44,3 +44,13 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
     404: {"model": Problem, "description": "Not found"},
     429: {"model": Problem, "description": "Over the rate limit; see Retry-After"},
 }
+
+WRITE_RESPONSES: dict[int | str, dict[str, object]] = {
+    **PROBLEM_RESPONSES,
+    409: {"model": Problem, "description": "Conflicts with the current state (a taken slug)"},
+    412: {"model": Problem, "description": "If-Match names a version that is no longer current"},
+    413: {"model": Problem, "description": "The body is larger than the limit"},
+    415: {"model": Problem, "description": "The body is not JSON (or multipart where files go)"},
+    422: {"model": Problem, "description": "The body fails validation; `errors` names fields"},
+    428: {"model": Problem, "description": "If-Match is required"},
+}

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import nh3
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+
+from app.inputs import reject_nul
 
 # Reading speed behind `reading_time_minutes`: minutes are rounded up, so any text over
 # 200 words reads as at least two minutes.
@@ -20,6 +22,11 @@ _URL_SCHEMES = {"http", "https", "mailto"}
 
 class _Block(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return reject_nul(value)
 
 
 class ParagraphBlock(_Block):

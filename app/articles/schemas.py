@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.articles.blocks import SLOT_PATTERN, Block
 from app.articles.service import Embeds, RelatedCard
 from app.authors.schemas import AuthorRef, BylineAuthor, author_out, author_ref
+from app.inputs import Input, Language, Ref, Slug, Url, UtcTime
 from app.models import Article, ArticleStatus, ArticleType
 from app.photos.schemas import PhotoOut, photo_out
 from app.sections.schemas import SectionRef, section_ref
@@ -273,3 +274,113 @@ def article_out(
             if t.id != article.id
         ]
     return out
+
+
+# What editors send.
+
+
+class BylineIn(Input):
+    author: Ref
+    role: str = Field("author", min_length=1, max_length=50)
+
+
+class ArticleFieldsIn(Input):
+    """Fields an editor sets on create and may change on update."""
+
+    subheadline: str | None = Field(None, max_length=500)
+    dateline: str | None = Field(None, max_length=200)
+    summary: str | None = Field(None, max_length=5_000)
+    section: Ref | None = Field(None, description="Section id or slug.")
+    lead_photo: str | None = Field(None, max_length=40, description="Photo id.")
+    canonical_url: Url | None = Field(None, description="Default: the site's URL, then `/<slug>/`.")
+    translation_of: Ref | None = Field(
+        None, description="An article (id or slug) this one is the same story as."
+    )
+    embargo_until: UtcTime | None = Field(
+        None,
+        description="Hidden from every reader until then (partners with advance access "
+        "get it early, marked embargoed).",
+    )
+
+
+class ArticleCreate(ArticleFieldsIn):
+    """A new article; it starts as a draft."""
+
+    slug: Slug | None = Field(None, description="Default: made from the headline.")
+    type: ArticleType = ArticleType.article
+    headline: str = Field(min_length=1, max_length=300)
+    language: Language = "en"
+    body: list[Block] = Field(default_factory=list, max_length=2_000)
+    authors: list[Ref | BylineIn] = Field(default_factory=list, max_length=50)
+    tags: list[Ref] = Field(default_factory=list, max_length=100)
+
+
+class ArticleUpdate(ArticleFieldsIn):
+    """A JSON merge patch: fields left out stay as they are; `null` clears a field that may
+    be empty. Lists (`body`, `authors`, `tags`) are replaced whole."""
+
+    # None as default means "not sent"; an explicit null is refused by the type.
+    slug: Slug = None  # type: ignore[assignment]
+    type: ArticleType = None  # type: ignore[assignment]
+    headline: str = Field(None, min_length=1, max_length=300)  # type: ignore[assignment]
+    language: Language = None  # type: ignore[assignment]
+    body: list[Block] = Field(None, max_length=2_000)  # type: ignore[assignment]
+    authors: list[Ref | BylineIn] = Field(None, max_length=50)  # type: ignore[assignment]
+    tags: list[Ref] = Field(None, max_length=100)  # type: ignore[assignment]
+
+
+class PublishIn(Input):
+    published_at: UtcTime | None = Field(
+        None, description="Now if left out; a past time back-dates the story (imports)."
+    )
+    embargo_until: UtcTime | None = None
+
+
+class ScheduleIn(Input):
+    publish_at: UtcTime = Field(description="A future time: the story is visible from then.")
+    embargo_until: UtcTime | None = None
+
+
+class RelatedIn(Input):
+    """A related card: another article of ours (`article`), or an external page (`url`)."""
+
+    article: Ref | None = Field(None, description="Id or slug of one of our articles.")
+    url: Url | None = None
+    title: str | None = Field(None, max_length=300)
+    summary: str | None = Field(None, max_length=5_000)
+    site_name: str | None = Field(None, max_length=200)
+    position: int | None = Field(None, ge=0, le=1_000, description="Default: last.")
+
+
+class RelatedUpdate(RelatedIn):
+    """A merge patch of a related card."""
+
+
+class CorrectionIn(Input):
+    text: str = Field(min_length=1, max_length=5_000)
+
+
+class RevisionSummary(BaseModel):
+    number: int
+    action: str
+    key_id: str | None
+    created_at: datetime
+
+
+class RevisionOut(RevisionSummary):
+    article_id: str
+    snapshot: dict[str, Any]
+
+
+class FieldChange(BaseModel):
+    field: str
+    before: Any
+    after: Any
+
+
+class RevisionDiff(BaseModel):
+    article_id: str
+    number: int
+    against: int
+    changes: list[FieldChange]
+    body_diff: str = Field(description="A unified diff of the body's text, block by block.")

@@ -7,9 +7,10 @@ from app.articles.router import ArticleQueryDep, article_list_response
 from app.articles.schemas import ArticleSummary
 from app.auth import Reader
 from app.authors import service
-from app.authors.schemas import FIELDS, AuthorOut, author_out
+from app.authors.schemas import FIELDS, AuthorCreate, AuthorOut, AuthorUpdate, author_out
+from app.crud import Resource, add_routes
 from app.db import SessionDep
-from app.models import AuthorKind
+from app.models import Author, AuthorKind
 from app.pagination import PageDep, item_response, list_response
 from app.representation import FieldsDep
 from app.responses import JSONResponse
@@ -59,3 +60,20 @@ def list_author_articles(
     author = service.get_author(session, ref=ref)
     query = replace(query, filters=replace(query.filters, author=author.id))
     return article_list_response(request, session, query, page, fields, viewer)
+
+
+add_routes(
+    router,
+    Resource(
+        model=Author,
+        name="author",
+        path="/authors",
+        id_prefix="aut",
+        create=AuthorCreate,
+        update=AuthorUpdate,
+        out=lambda _session, row: author_out(row),
+        out_schema=AuthorOut,
+        keys=lambda row: ["authors", f"author:{row.id}"],
+        in_use=service.author_in_use,
+    ),
+)

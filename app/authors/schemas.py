@@ -3,8 +3,9 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from app.inputs import Input, Slug, Url
 from app.models import Author, AuthorKind
 
 
@@ -46,3 +47,22 @@ def author_out(author: Author) -> dict[str, Any]:
         "updated_at": author.updated_at,
         "version": author.version,
     }
+
+
+class AuthorFields(Input):
+    job_title: str | None = Field(None, max_length=200)
+    bio: str | None = Field(None, max_length=10_000)
+    avatar_url: Url | None = None
+    url: Url | None = Field(None, description="The author's page.")
+
+
+class AuthorCreate(AuthorFields):
+    slug: Slug | None = Field(None, description="Default: made from the name.")
+    name: str = Field(min_length=1, max_length=200)
+    kind: AuthorKind = AuthorKind.person
+
+
+class AuthorUpdate(AuthorFields):
+    slug: Slug = None  # type: ignore[assignment]
+    name: str = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
+    kind: AuthorKind = None  # type: ignore[assignment]

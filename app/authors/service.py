@@ -21,3 +21,13 @@ def list_authors(session: Session, *, kind: AuthorKind | None, page: PageParams)
 def get_author(session: Session, *, ref: str) -> Author:
     """The author with this id or slug."""
     return get_by_ref(session, Author, ref, label="author")
+
+
+def author_in_use(session: Session, author: Author) -> str | None:
+    """Why an author cannot go: bylines name them."""
+    from sqlalchemy import func
+
+    from app.models import ArticleAuthor
+
+    count = session.scalar(select(func.count()).where(ArticleAuthor.author_id == author.id))
+    return f"{count} article bylines name them; change those first" if count else None

@@ -4,9 +4,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from app.auth import Reader
+from app.crud import Resource, add_routes
 from app.db import SessionDep
 from app.feed import service
-from app.feed.schemas import FIELDS, FeedEntryOut, feed_entry_out
+from app.feed.schemas import FIELDS, FeedEntryCreate, FeedEntryOut, FeedEntryUpdate, feed_entry_out
 from app.models import FeedEntry, FeedKind
 from app.pagination import PageDep, item_response, list_response
 from app.representation import FieldsDep
@@ -52,3 +53,21 @@ def read_feed_entry(
     fields.check(FIELDS)
     entry, slug = service.get_entry(session, entry_id=entry_id, viewer=viewer)
     return item_response(request, fields.apply(feed_entry_out(entry, slug)), keys=_keys(entry))
+
+
+add_routes(
+    router,
+    Resource(
+        model=FeedEntry,
+        name="feed_entry",
+        path="/feed",
+        id_prefix="fe",
+        create=FeedEntryCreate,
+        update=FeedEntryUpdate,
+        out=service.entry_out,
+        out_schema=FeedEntryOut,
+        keys=lambda row: ["feed", *_keys(row)],
+        prepare=service.prepare_entry,
+        slug_from=None,
+    ),
+)

@@ -1,10 +1,11 @@
 """The public shape of News Feed entries."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from app.inputs import Input, Ref, Url, UtcTime
 from app.models import FeedEntry, FeedKind
 
 
@@ -41,3 +42,23 @@ def feed_entry_out(entry: FeedEntry, article_slug: str | None) -> dict[str, Any]
         "updated_at": entry.updated_at,
         "version": entry.version,
     }
+
+
+class FeedEntryFields(Input):
+    summary: str | None = Field(None, max_length=5_000)
+    url: Url | None = None
+    article: Ref | None = Field(None, description="The article it is about (id or slug).")
+
+
+class FeedEntryCreate(FeedEntryFields):
+    kind: FeedKind = FeedKind.news
+    title: str = Field(min_length=1, max_length=300)
+    status: Literal["draft", "published"] = "published"
+    published_at: UtcTime | None = Field(None, description="Default: now.")
+
+
+class FeedEntryUpdate(FeedEntryFields):
+    kind: FeedKind = None  # type: ignore[assignment]
+    title: str = Field(None, min_length=1, max_length=300)  # type: ignore[assignment]
+    status: Literal["draft", "published", "unpublished"] = None  # type: ignore[assignment]
+    published_at: UtcTime = None  # type: ignore[assignment]

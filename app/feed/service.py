@@ -1,6 +1,7 @@
 """News Feed queries."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
@@ -51,3 +52,32 @@ def get_entry(session: Session, *, entry_id: str, viewer: Viewer) -> tuple[FeedE
     if row is None:
         raise NotFound(f"No feed entry {entry_id!r}.")
     return row[0], row[1]
+
+
+def prepare_entry(
+    session: Session, values: dict[str, Any], entry: FeedEntry | None
+) -> dict[str, Any]:
+    """Column values of a written entry: the article reference resolved, times defaulted."""
+    from app.db import utcnow
+    from app.errors import ValidationFailed
+    from app.lookup import by_ref
+
+    out = {k: v for k, v in values.items() if k != "article"}
+    if "article" in values:
+        ref = values["article"]
+        out["article_id"] = None
+        if ref is not None:
+            out["article_id"] = session.scalar(select(Article.id).where(by_ref(Article, ref)))
+            if out["article_id"] is None:
+                raise ValidationFailed("article", f"no article {ref!r}")
+    if entry is None and out.get("published_at") is None:
+        out["published_at"] = utcnow()
+    return out
+
+
+def entry_out(session: Session, entry: FeedEntry) -> dict[str, Any]:
+    """An entry as its editor sees it (the linked article whatever its status)."""
+    from app.feed.schemas import feed_entry_out
+
+    slug = session.scalar(select(Article.slug).where(Article.id == entry.article_id))
+    return feed_entry_out(entry, slug)

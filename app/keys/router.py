@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.auth import Admin
 from app.db import SessionDep
+from app.editorial import Editor
 from app.keys import service
 from app.keys.schemas import KeyCreate, KeyCreated, KeyOut, UsageDay, key_out, usage_out
 from app.pagination import PageDep, list_response
@@ -15,9 +16,11 @@ router = APIRouter(prefix="/keys", tags=["keys"])
 
 
 @router.post("", status_code=201, response_model=One[KeyCreated], responses=PROBLEM_RESPONSES)
-def create_key(body: KeyCreate, session: SessionDep, _: Admin) -> JSONResponse:
+def create_key(
+    body: KeyCreate, request: Request, session: SessionDep, admin: Admin
+) -> JSONResponse:
     """Create a key. Its `secret` is in this answer and nowhere else, ever."""
-    new = service.create_key(session, **body.model_dump())
+    new = service.create_key(session, **body.model_dump(), who=Editor.of(request, admin))
     return JSONResponse(
         {"data": {**key_out(new.key), "secret": new.secret}},
         status_code=201,
@@ -39,9 +42,9 @@ def read_key(key_id: str, session: SessionDep, _: Admin) -> JSONResponse:
 
 
 @router.delete("/{key_id}", status_code=204, responses=PROBLEM_RESPONSES)
-def revoke_key(key_id: str, session: SessionDep, _: Admin) -> Response:
+def revoke_key(key_id: str, request: Request, session: SessionDep, admin: Admin) -> Response:
     """Revoke a key: it stops working on every worker within seconds."""
-    service.revoke_key(session, key_id=key_id)
+    service.revoke_key(session, key_id=key_id, who=Editor.of(request, admin))
     return Response(status_code=204)
 
 

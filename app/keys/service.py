@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from app.db import utcnow
+from app.editorial import Editor, audit
 from app.errors import NotFound
 from app.ids import new_id
 from app.models import ApiKey, KeyUsage, Scope
@@ -52,6 +53,7 @@ def create_key(
     advance_embargo: bool = False,
     rate_limit: int | None = None,
     expires_at: datetime | None = None,
+    who: Editor | None = None,
 ) -> NewKey:
     """Make a key; the returned secret is never stored and cannot be shown again."""
     prefix = secrets.token_hex(4)
@@ -69,6 +71,8 @@ def create_key(
         expires_at=expires_at,
     )
     session.add(key)
+    if who is not None:
+        audit(session, who, action="key.create", resource_type="key", resource_id=key.id)
     session.commit()
     return NewKey(key, secret)
 
@@ -99,12 +103,14 @@ def get_key(session: Session, *, key_id: str) -> ApiKey:
     return key
 
 
-def revoke_key(session: Session, *, key_id: str) -> ApiKey:
+def revoke_key(session: Session, *, key_id: str, who: Editor | None = None) -> ApiKey:
     """Revoke a key (once; revoking again keeps the first time)."""
     key = get_key(session, key_id=key_id)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.add(key)
+        if who is not None:
+            audit(session, who, action="key.revoke", resource_type="key", resource_id=key.id)
         session.commit()
     return key
 

@@ -1,13 +1,30 @@
+import anyio.to_thread
 from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from sqlmodel import Session
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from app.auth import Reader
-from app.db import SessionDep
-from app.pagination import item_response
+from app.config import get_settings
+from app.crud import Resource, add_routes
+from app.db import SessionDep, get_engine
+from app.editorial import EditorDep
+from app.errors import ValidationFailed
+from app.models import Photo
+from app.pagination import absolute_url, item_response
 from app.photos import service
-from app.photos.schemas import FIELDS, PhotoOut, photo_out
+from app.photos.schemas import (
+    FIELDS,
+    PhotoCreate,
+    PhotoMetadata,
+    PhotoOut,
+    PhotoUpdate,
+    photo_out,
+)
 from app.representation import FieldsDep
 from app.responses import JSONResponse
-from app.schemas import PROBLEM_RESPONSES, One
+from app.schemas import PROBLEM_RESPONSES, WRITE_RESPONSES, One
 
 router = APIRouter(prefix="/photos", tags=["photos"])
 
@@ -20,3 +37,117 @@ def read_photo(
     fields.check(FIELDS)
     photo = service.get_photo(session, photo_id=photo_id, viewer=viewer)
     return item_response(request, fields.apply(photo_out(photo)), keys=[f"photo:{photo.id}"])
+
+
+def _media_url(request: Request) -> str:
+    settings = get_settings()
+    return settings.media_url or absolute_url(request, "/media")
+
+
+_UPLOAD_FIELDS = set(PhotoMetadata.model_fields)
+
+
+async def _metadata_from_form(request: Request) -> tuple[PhotoMetadata, bytes]:
+    form = await request.form(max_files=1, max_fields=len(_UPLOAD_FIELDS) + 1)
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, StarletteUpload):
+            raise ValidationFailed("file", "send the image as the form's `file` part")
+        unknown = sorted(set(form.keys()) - _UPLOAD_FIELDS - {"file"})
+        if unknown:
+            raise ValidationFailed(unknown[0], "unknown field")
+        fields = {k: v for k, v in form.items() if k != "file" and isinstance(v, str)}
+        try:
+            metadata = PhotoMetadata.model_validate(fields)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise ValidationFailed(
+                ".".join(map(str, first["loc"])) or "form", first["msg"]
+            ) from None
+        return metadata, await upload.read()
+    finally:
+        await form.close()
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=One[PhotoOut],
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            **PhotoMetadata.model_json_schema()["properties"],
+                        },
+                    }
+                },
+                "application/json": {"schema": PhotoCreate.model_json_schema()},
+            },
+        }
+    },
+)
+async def create_photo(request: Request, who: EditorDep) -> JSONResponse:
+    """Upload an image (multipart: `file` plus metadata fields) or record one kept elsewhere
+    (JSON with its `url`). An upload is read by Pillow: format, width and height come from the
+    file, renditions are made in several widths; non-images and oversize images get 422."""
+    content_type = request.headers.get("content-type", "")
+    media_url = _media_url(request)
+    if content_type.startswith("multipart/form-data"):
+        metadata, content = await _metadata_from_form(request)
+
+        def work(session: Session) -> Photo:
+            return service.create_uploaded(
+                session, who, data=metadata, content=content, media_url=media_url
+            )
+    else:
+        try:
+            data = PhotoCreate.model_validate_json(await request.body())
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+            ) from None
+
+        def work(session: Session) -> Photo:
+            return service.create_linked(session, who, data=data)
+
+    def run() -> dict:
+        with Session(get_engine(), expire_on_commit=False) as session:
+            return photo_out(work(session))
+
+    out = await anyio.to_thread.run_sync(run)
+    response = item_response(
+        request,
+        out,
+        keys=[f"photo:{out['id']}"],
+        headers={"Cache-Control": "private, no-store", "Location": f"/v1/photos/{out['id']}"},
+    )
+    response.status_code = 201
+    return response
+
+
+add_routes(
+    router,
+    Resource(
+        model=Photo,
+        name="photo",
+        path="/photos",
+        id_prefix="pho",
+        create=PhotoCreate,
+        update=PhotoUpdate,
+        out=lambda _session, row: photo_out(row),
+        out_schema=PhotoOut,
+        keys=lambda row: [f"photo:{row.id}"],
+        in_use=service.photo_in_use,
+        slug_from=None,
+        after_delete=service.discard_files,
+        methods=("PATCH", "DELETE"),
+    ),
+)

@@ -3,8 +3,9 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from app.inputs import Input, Url
 from app.models import Photo
 
 
@@ -61,3 +62,48 @@ def photo_out(photo: Photo) -> dict[str, Any]:
         "updated_at": photo.updated_at,
         "version": photo.version,
     }
+
+
+class PhotoMetadata(Input):
+    """What an editor says about a photo; with an upload, these are the form's other fields."""
+
+    caption: str | None = Field(None, max_length=5_000)
+    credit: str | None = Field(None, max_length=300)
+    photographer: str | None = Field(None, max_length=200)
+    agency: str | None = Field(None, max_length=200)
+    alt_text: str | None = Field(None, max_length=1_000)
+    copyright_holder: str | None = Field(None, max_length=300)
+    usage_terms: str | None = Field(None, max_length=5_000)
+    syndication_allowed: bool = Field(
+        False, description="Partners receive the photo only when this is true."
+    )
+
+
+class RenditionIn(Input):
+    width: int = Field(ge=1, le=20_000)
+    height: int | None = Field(None, ge=1, le=20_000)
+    url: Url
+
+
+class PhotoCreate(PhotoMetadata):
+    """A photo kept elsewhere (an agency's server), by URL; to upload the file itself, send
+    multipart/form-data with `file` and these fields instead."""
+
+    url: Url
+    width: int | None = Field(None, ge=1, le=100_000)
+    height: int | None = Field(None, ge=1, le=100_000)
+    mime_type: str | None = Field(None, max_length=100, pattern=r"^image/[a-z0-9.+-]+$")
+    renditions: list[RenditionIn] = Field(default_factory=list, max_length=20)
+
+
+class PhotoUpdate(Input):
+    """A merge patch of a photo's metadata (an uploaded file is replaced by a new photo)."""
+
+    caption: str | None = Field(None, max_length=5_000)
+    credit: str | None = Field(None, max_length=300)
+    photographer: str | None = Field(None, max_length=200)
+    agency: str | None = Field(None, max_length=200)
+    alt_text: str | None = Field(None, max_length=1_000)
+    copyright_holder: str | None = Field(None, max_length=300)
+    usage_terms: str | None = Field(None, max_length=5_000)
+    syndication_allowed: bool = None  # type: ignore[assignment]

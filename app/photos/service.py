@@ -3,8 +3,12 @@
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.editorial import Editor, audit
 from app.errors import NotFound
+from app.ids import new_id
 from app.models import Photo
+from app.photos import media
+from app.photos.schemas import PhotoCreate, PhotoMetadata
 from app.visibility import Viewer, visible_photos
 
 
@@ -16,3 +20,80 @@ def get_photo(session: Session, *, photo_id: str, viewer: Viewer) -> Photo:
     if photo is None:
         raise NotFound(f"No photo {photo_id!r}.")
     return photo
+
+
+def photo_in_use(session: Session, photo: Photo) -> str | None:
+    """Why a photo cannot go: an article leads with it or shows it in its body."""
+    from sqlalchemy import func, or_
+
+    from app.models import Article
+
+    # Body photos leave a placeholder naming them in the stored HTML.
+    placed = f'%data-photo-id="{photo.id}"%'
+    count = session.scalar(
+        select(func.count()).where(
+            or_(Article.lead_photo_id == photo.id, Article.body_html.like(placed))
+        )
+    )
+    return f"{count} articles show it; take it out of them first" if count else None
+
+
+def create_linked(session: Session, who: Editor, *, data: PhotoCreate) -> Photo:
+    """A photo whose file lives elsewhere, known by its URL."""
+    values = data.model_dump()
+    values["renditions"] = sorted(values["renditions"], key=lambda r: r["width"])
+    photo = Photo(id=new_id("pho"), **values)
+    session.add(photo)
+    audit(
+        session,
+        who,
+        action="photo.create",
+        resource_type="photo",
+        resource_id=photo.id,
+        version=1,
+        fields=sorted(data.model_fields_set),
+    )
+    session.commit()
+    return photo
+
+
+def create_uploaded(
+    session: Session, who: Editor, *, data: PhotoMetadata, content: bytes, media_url: str
+) -> Photo:
+    """A photo from an uploaded file: checked, stored with its renditions, then recorded."""
+    photo_id = new_id("pho")
+    stored = media.store(photo_id, content)
+    base = media_url.rstrip("/")
+    photo = Photo(
+        id=photo_id,
+        url=f"{base}/{stored.original}",
+        width=stored.width,
+        height=stored.height,
+        mime_type=stored.mime_type,
+        storage_key=photo_id,
+        renditions=[
+            {"width": w, "height": h, "url": f"{base}/{path}"} for w, h, path in stored.renditions
+        ],
+        **data.model_dump(),
+    )
+    session.add(photo)
+    audit(
+        session,
+        who,
+        action="photo.create",
+        resource_type="photo",
+        resource_id=photo.id,
+        version=1,
+        fields=["file", *sorted(data.model_fields_set)],
+    )
+    try:
+        session.commit()
+    except BaseException:
+        media.discard(photo_id)
+        raise
+    return photo
+
+
+def discard_files(photo: Photo) -> None:
+    if photo.storage_key:
+        media.discard(photo.storage_key)

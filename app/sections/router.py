@@ -1,13 +1,15 @@
 from fastapi import APIRouter, Request
 
 from app.auth import Reader
+from app.crud import Resource, add_routes
 from app.db import SessionDep
+from app.models import Section
 from app.pagination import PageDep, item_response, list_response
 from app.representation import FieldsDep
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, Many, One
 from app.sections import service
-from app.sections.schemas import FIELDS, SectionOut, section_out
+from app.sections.schemas import FIELDS, SectionCreate, SectionOut, SectionUpdate, section_out
 
 router = APIRouter(prefix="/sections", tags=["sections"])
 
@@ -34,3 +36,20 @@ def read_section(
     return item_response(
         request, fields.apply(section_out(section)), keys=[f"section:{section.slug}"]
     )
+
+
+add_routes(
+    router,
+    Resource(
+        model=Section,
+        name="section",
+        path="/sections",
+        id_prefix="sec",
+        create=SectionCreate,
+        update=SectionUpdate,
+        out=lambda _session, row: section_out(row),
+        out_schema=SectionOut,
+        keys=lambda row: ["sections", f"section:{row.slug}"],
+        in_use=service.section_in_use,
+    ),
+)

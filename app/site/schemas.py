@@ -3,8 +3,9 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from app.inputs import Input, Language, Url
 from app.models import Site
 
 
@@ -22,6 +23,7 @@ class SiteOut(BaseModel):
     description: str | None
     membership_banner: MembershipBanner | None
     updated_at: datetime
+    version: int
 
 
 FIELDS = tuple(SiteOut.model_fields)
@@ -41,4 +43,19 @@ def site_out(site: Site) -> dict[str, Any]:
         "description": site.description,
         "membership_banner": banner,
         "updated_at": site.updated_at,
+        "version": site.version,
     }
+
+
+class SiteUpdate(Input):
+    """A merge patch of the publication's settings. Before the site exists, `name`, `url`,
+    `timezone` and `language` create it."""
+
+    name: str = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
+    url: Url = None  # type: ignore[assignment]
+    timezone: str = Field(None, max_length=64, description="IANA name: Europe/Kyiv.")  # type: ignore[assignment]
+    language: Language = None  # type: ignore[assignment]
+    description: str | None = Field(None, max_length=5_000)
+    banner_text: str | None = Field(None, max_length=500, description="Membership campaign.")
+    banner_url: Url | None = None
+    banner_cta: str | None = Field(None, max_length=100)

@@ -1,13 +1,15 @@
 from fastapi import APIRouter, Request
 
 from app.auth import Reader
+from app.crud import Resource, add_routes
 from app.db import SessionDep
+from app.models import Tag
 from app.pagination import PageDep, item_response, list_response
 from app.representation import FieldsDep
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, Many, One
 from app.tags import service
-from app.tags.schemas import FIELDS, TagOut, tag_out
+from app.tags.schemas import FIELDS, TagCreate, TagOut, TagUpdate, tag_out
 
 router = APIRouter(prefix="/tags", tags=["tags"])
 
@@ -32,3 +34,20 @@ def read_tag(
     fields.check(FIELDS)
     tag = service.get_tag(session, ref=ref)
     return item_response(request, fields.apply(tag_out(tag)), keys=[f"tag:{tag.slug}"])
+
+
+# Deleting a tag takes it off the articles that carry it (as in WordPress and Ghost).
+add_routes(
+    router,
+    Resource(
+        model=Tag,
+        name="tag",
+        path="/tags",
+        id_prefix="tag",
+        create=TagCreate,
+        update=TagUpdate,
+        out=lambda _session, row: tag_out(row),
+        out_schema=TagOut,
+        keys=lambda row: ["tags", f"tag:{row.slug}"],
+    ),
+)

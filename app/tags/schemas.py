@@ -3,8 +3,9 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from app.inputs import Input, Slug
 from app.models import Tag
 
 
@@ -34,3 +35,15 @@ def tag_out(tag: Tag) -> dict[str, Any]:
         "updated_at": tag.updated_at,
         "version": tag.version,
     }
+
+
+class TagCreate(Input):
+    slug: Slug | None = Field(None, description="Default: made from the name.")
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=5_000)
+
+
+class TagUpdate(Input):
+    slug: Slug = None  # type: ignore[assignment]
+    name: str = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
+    description: str | None = Field(None, max_length=5_000)

@@ -1,0 +1,222 @@
+"""The editorial side of articles (`content:write`): writes, workflow, cards, corrections,
+revisions. Every write answers with the whole article as editors see it, and its ETag."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
+
+from app.articles import editing, service
+from app.articles.schemas import (
+    INCLUDES,
+    ArticleCreate,
+    ArticleDetail,
+    ArticleUpdate,
+    CorrectionIn,
+    PublishIn,
+    RelatedIn,
+    RelatedUpdate,
+    RevisionDiff,
+    RevisionOut,
+    RevisionSummary,
+    ScheduleIn,
+    article_out,
+)
+from app.db import SessionDep
+from app.editorial import EditorDep
+from app.models import Article, ArticleRevision
+from app.pagination import item_response
+from app.responses import JSONResponse
+from app.schemas import WRITE_RESPONSES, Many, One
+from app.visibility import Viewer
+
+router = APIRouter(prefix="/articles", tags=["editorial"])
+
+PRIVATE = {"Cache-Control": "private, no-store"}
+
+
+def written(
+    request: Request, session: Session, article: Article, *, status: int = 200
+) -> JSONResponse:
+    """The article as an editor sees it (drafts included), with the ETag for the next write."""
+    viewer = Viewer(preview=True)
+    embeds = service.load_embeds(session, [article], include=INCLUDES, viewer=viewer, detail=True)
+    out = article_out(article, embeds, include=INCLUDES, now=viewer.now, detail=True)
+    headers = {**PRIVATE, "Location": f"/v1/articles/{article.id}"} if status == 201 else PRIVATE
+    response = item_response(request, out, headers=headers)
+    response.status_code = status
+    return response
+
+
+@router.post("", status_code=201, response_model=One[ArticleDetail], responses=WRITE_RESPONSES)
+def create_article(
+    body: ArticleCreate, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    """Create a draft. Send `Idempotency-Key` so that a retry cannot make a twin."""
+    article = editing.create_article(session, who, data=body)
+    return written(request, session, article, status=201)
+
+
+@router.patch("/{ref}", response_model=One[ArticleDetail], responses=WRITE_RESPONSES)
+def update_article(
+    ref: str, body: ArticleUpdate, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    """Change fields (a JSON merge patch). Needs `If-Match`: 428 without, 412 when stale."""
+    return written(request, session, editing.update_article(session, who, ref=ref, data=body))
+
+
+@router.delete("/{ref}", status_code=204, responses=WRITE_RESPONSES)
+def delete_article(ref: str, session: SessionDep, who: EditorDep) -> Response:
+    """Delete the article for good. Needs `If-Match`. To take a story down, unpublish it."""
+    editing.delete_article(session, who, ref=ref)
+    return Response(status_code=204)
+
+
+@router.post("/{ref}/publish", response_model=One[ArticleDetail], responses=WRITE_RESPONSES)
+def publish_article(
+    ref: str,
+    request: Request,
+    session: SessionDep,
+    who: EditorDep,
+    body: PublishIn | None = None,
+) -> JSONResponse:
+    """Publish now, or at a past `published_at` (back-dating an import)."""
+    article = editing.publish_article(session, who, ref=ref, data=body or PublishIn())
+    return written(request, session, article)
+
+
+@router.post("/{ref}/schedule", response_model=One[ArticleDetail], responses=WRITE_RESPONSES)
+def schedule_article(
+    ref: str, body: ScheduleIn, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    """Schedule: the story is visible exactly from `publish_at`; no job has to run."""
+    return written(request, session, editing.schedule_article(session, who, ref=ref, data=body))
+
+
+@router.post("/{ref}/unpublish", response_model=One[ArticleDetail], responses=WRITE_RESPONSES)
+def unpublish_article(
+    ref: str, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    """Take the story down; it keeps its dates and can be published again."""
+    return written(request, session, editing.unpublish_article(session, who, ref=ref))
+
+
+@router.post(
+    "/{ref}/corrections",
+    status_code=201,
+    response_model=One[ArticleDetail],
+    responses=WRITE_RESPONSES,
+)
+def add_correction(
+    ref: str, body: CorrectionIn, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    """Append a dated, public correction. Corrections cannot be edited or removed."""
+    article = editing.add_correction(session, who, ref=ref, text=body.text)
+    return written(request, session, article, status=201)
+
+
+@router.post(
+    "/{ref}/related", status_code=201, response_model=One[ArticleDetail], responses=WRITE_RESPONSES
+)
+def add_related(
+    ref: str, body: RelatedIn, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    """Add a related card; place it in the text with a body block
+    `{"type": "related", "related_id": "<its id>"}`."""
+    article = editing.add_related(session, who, ref=ref, data=body)
+    return written(request, session, article, status=201)
+
+
+@router.patch(
+    "/{ref}/related/{link_id}", response_model=One[ArticleDetail], responses=WRITE_RESPONSES
+)
+def update_related(
+    ref: str,
+    link_id: str,
+    body: RelatedUpdate,
+    request: Request,
+    session: SessionDep,
+    who: EditorDep,
+) -> JSONResponse:
+    """Change a related card. Needs the article's `If-Match`."""
+    article = editing.update_related(session, who, ref=ref, link_id=link_id, data=body)
+    return written(request, session, article)
+
+
+@router.delete(
+    "/{ref}/related/{link_id}", response_model=One[ArticleDetail], responses=WRITE_RESPONSES
+)
+def delete_related(
+    ref: str, link_id: str, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    """Remove a related card (and the body block placing it). Needs the article's `If-Match`."""
+    article = editing.delete_related(session, who, ref=ref, link_id=link_id)
+    return written(request, session, article)
+
+
+def _revision_summary(revision: ArticleRevision) -> dict:
+    return {
+        "number": revision.number,
+        "action": revision.action,
+        "key_id": revision.key_id,
+        "created_at": revision.created_at,
+    }
+
+
+@router.get("/{ref}/revisions", response_model=Many[RevisionSummary], responses=WRITE_RESPONSES)
+def list_revisions(ref: str, session: SessionDep, _: EditorDep) -> JSONResponse:
+    """Every revision, newest first: its number (the version it made), action, key, time."""
+    revisions = editing.list_revisions(session, ref=ref)
+    return JSONResponse(
+        {
+            "data": [_revision_summary(r) for r in revisions],
+            "meta": {"next_cursor": None, "limit": len(revisions)},
+            "links": {"next": None},
+        },
+        headers=PRIVATE,
+    )
+
+
+@router.get("/{ref}/revisions/{number}", response_model=One[RevisionOut], responses=WRITE_RESPONSES)
+def read_revision(ref: str, number: int, session: SessionDep, _: EditorDep) -> JSONResponse:
+    """One revision with the article's editable state as that save left it."""
+    revision = editing.get_revision(session, ref=ref, number=number)
+    data = {
+        **_revision_summary(revision),
+        "article_id": revision.article_id,
+        "snapshot": revision.snapshot,
+    }
+    return JSONResponse({"data": data}, headers=PRIVATE)
+
+
+@router.get(
+    "/{ref}/revisions/{number}/diff",
+    response_model=One[RevisionDiff],
+    responses=WRITE_RESPONSES,
+)
+def diff_revision(
+    ref: str,
+    number: int,
+    session: SessionDep,
+    _: EditorDep,
+    against: Annotated[
+        int | None,
+        Query(ge=1, description="The revision to compare with; default: the one before."),
+    ] = None,
+) -> JSONResponse:
+    """Changed fields between two revisions, and a unified diff of the body's text."""
+    data = editing.diff_revisions(session, ref=ref, number=number, against=against)
+    return JSONResponse({"data": data}, headers=PRIVATE)
+
+
+@router.post(
+    "/{ref}/revisions/{number}/restore",
+    response_model=One[ArticleDetail],
+    responses=WRITE_RESPONSES,
+)
+def restore_revision(
+    ref: str, number: int, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    """Put the story back as revision `number` had it; the restore is a new revision."""
+    article = editing.restore_revision(session, who, ref=ref, number=number)
+    return written(request, session, article)
