@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from app.db import utcnow
-from tests.factories import make_author, make_key, make_photo, make_section, make_tag
+from tests.factories import make_author, make_key, make_section
 
 pytestmark = pytest.mark.anyio
 
@@ -17,7 +17,9 @@ def editor(session) -> dict[str, str]:
 
 
 async def create(client, editor, **body):
-    response = await client.post("/v1/articles", json={"headline": "A story", **body}, headers=editor)
+    response = await client.post(
+        "/v1/articles", json={"headline": "A story", **body}, headers=editor
+    )
     assert response.status_code == 201, response.text
     return response
 
@@ -116,7 +118,12 @@ async def test_related_card_placed_inline(client, session, editor):
     assert card["title"] == "Prisoner swap" and card["inline"] is False
     patched = await client.patch(
         f"/v1/articles/{ref}",
-        json={"body": [{"type": "paragraph", "html": "Text."}, {"type": "related", "related_id": card["id"]}]},
+        json={
+            "body": [
+                {"type": "paragraph", "html": "Text."},
+                {"type": "related", "related_id": card["id"]},
+            ]
+        },
         headers={**editor, "If-Match": added.headers["etag"]},
     )
     assert patched.status_code == 200, patched.text
@@ -149,7 +156,9 @@ async def test_corrections_are_appended_and_public(client, editor):
     ref = (await create(client, editor)).json()["data"]["id"]
     await client.post(f"/v1/articles/{ref}/publish", headers=editor)
     response = await client.post(
-        f"/v1/articles/{ref}/corrections", json={"text": "An earlier version misspelled a name."}, headers=editor
+        f"/v1/articles/{ref}/corrections",
+        json={"text": "An earlier version misspelled a name."},
+        headers=editor,
     )
     assert response.status_code == 201
     public = (await client.get(f"/v1/articles/{ref}")).json()["data"]
