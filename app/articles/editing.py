@@ -286,6 +286,31 @@ def _done(session: Session, article_id: str) -> Article:
     return article
 
 
+def _finish(
+    session: Session,
+    who: Editor,
+    article_id: str,
+    version: int,
+    action: str,
+    fields: list[str],
+    *,
+    revision_action: str | None = None,
+) -> Article:
+    """Revision, audit, commit: the end of every save of an article."""
+    _revise(session, who, article_id, version, revision_action or action)
+    audit(
+        session,
+        who,
+        action=f"article.{action}",
+        resource_type="article",
+        resource_id=article_id,
+        version=version,
+        fields=fields,
+    )
+    _commit(session)
+    return _done(session, article_id)
+
+
 def create_article(session: Session, who: Editor, *, data: ArticleCreate) -> Article:
     """A new draft with its byline, tags and body; revision 1."""
     sent = set(data.model_fields_set) | {"type", "language", "body", "authors", "tags"}
@@ -336,18 +361,7 @@ def _save(
     version = save_version(session, Article, article_id, expected=expected, values=values)
     if refs is not None:
         _write_relations(session, article_id, refs)
-    _revise(session, who, article_id, version, action)
-    audit(
-        session,
-        who,
-        action=f"article.{action}",
-        resource_type="article",
-        resource_id=article_id,
-        version=version,
-        fields=fields,
-    )
-    _commit(session)
-    return _done(session, article_id)
+    return _finish(session, who, article_id, version, action, fields)
 
 
 def update_article(session: Session, who: Editor, *, ref: str, data: ArticleUpdate) -> Article:
@@ -474,18 +488,7 @@ def add_correction(session: Session, who: Editor, *, ref: str, text: str) -> Art
         session, Article, article.id, expected=who.expected_version(required=False), values={}
     )
     session.add(Correction(id=new_id("cor"), article_id=article.id, text=text))
-    _revise(session, who, article.id, version, "correct")
-    audit(
-        session,
-        who,
-        action="article.correct",
-        resource_type="article",
-        resource_id=article.id,
-        version=version,
-        fields=["corrections"],
-    )
-    _commit(session)
-    return _done(session, article.id)
+    return _finish(session, who, article.id, version, "correct", ["corrections"])
 
 
 def _link_values(session: Session, data: RelatedIn, sent: set[str]) -> dict[str, Any]:
@@ -526,18 +529,7 @@ def add_related(session: Session, who: Editor, *, ref: str, data: RelatedIn) -> 
         position = 0 if last is None else last + 1
     link = RelatedLink(id=new_id("rel"), article_id=article.id, position=position, **values)
     session.add(link)
-    _revise(session, who, article.id, version, "relate")
-    audit(
-        session,
-        who,
-        action="article.relate",
-        resource_type="article",
-        resource_id=article.id,
-        version=version,
-        fields=["related"],
-    )
-    _commit(session)
-    return _done(session, article.id)
+    return _finish(session, who, article.id, version, "relate", ["related"])
 
 
 def _link(session: Session, article: Article, link_id: str) -> RelatedLink:
@@ -568,18 +560,7 @@ def update_related(
     version = save_version(session, Article, article.id, expected=expected, values={})
     if values:
         session.execute(update(RelatedLink).where(RelatedLink.id == link.id).values(**values))
-    _revise(session, who, article.id, version, "relate")
-    audit(
-        session,
-        who,
-        action="article.relate",
-        resource_type="article",
-        resource_id=article.id,
-        version=version,
-        fields=["related"],
-    )
-    _commit(session)
-    return _done(session, article.id)
+    return _finish(session, who, article.id, version, "relate", ["related"])
 
 
 def delete_related(session: Session, who: Editor, *, ref: str, link_id: str) -> Article:
@@ -591,18 +572,7 @@ def delete_related(session: Session, who: Editor, *, ref: str, link_id: str) -> 
     values = body_columns(body) if len(body) != len(article.body) else {}
     version = save_version(session, Article, article.id, expected=expected, values=values)
     session.execute(delete(RelatedLink).where(RelatedLink.id == link.id))
-    _revise(session, who, article.id, version, "relate")
-    audit(
-        session,
-        who,
-        action="article.relate",
-        resource_type="article",
-        resource_id=article.id,
-        version=version,
-        fields=["related"],
-    )
-    _commit(session)
-    return _done(session, article.id)
+    return _finish(session, who, article.id, version, "relate", ["related"])
 
 
 # Revisions.
@@ -721,15 +691,12 @@ def restore_revision(session: Session, who: Editor, *, ref: str, number: int) ->
             )
         )
     _write_relations(session, article_id, _Refs({}, authors=authors, tags=tags))
-    _revise(session, who, article_id, version, f"restore:{number}")
-    audit(
+    return _finish(
         session,
         who,
-        action="article.restore",
-        resource_type="article",
-        resource_id=article_id,
-        version=version,
-        fields=sorted(values),
+        article_id,
+        version,
+        "restore",
+        sorted(values),
+        revision_action=f"restore:{number}",
     )
-    _commit(session)
-    return _done(session, article_id)

@@ -96,14 +96,7 @@ class PhotoCreate(PhotoMetadata):
     renditions: list[RenditionIn] = Field(default_factory=list, max_length=20)
 
 
-class PhotoUpdate(Input):
+class PhotoUpdate(PhotoMetadata):
     """A merge patch of a photo's metadata (an uploaded file is replaced by a new photo)."""
 
-    caption: str | None = Field(None, max_length=5_000)
-    credit: str | None = Field(None, max_length=300)
-    photographer: str | None = Field(None, max_length=200)
-    agency: str | None = Field(None, max_length=200)
-    alt_text: str | None = Field(None, max_length=1_000)
-    copyright_holder: str | None = Field(None, max_length=300)
-    usage_terms: str | None = Field(None, max_length=5_000)
     syndication_allowed: bool = None  # type: ignore[assignment]
