@@ -8,6 +8,7 @@ from app.articles.router import router as articles
 from app.authors.router import router as authors
 from app.errors import ProblemError
 from app.feed.router import router as feed
+from app.formats.router import router as formats
 from app.keys.router import router as keys
 from app.photos.router import router as photos
 from app.sections.router import router as sections
@@ -53,5 +54,5 @@ def check_parameters(request: Request) -> None:
 
 
 v1 = APIRouter(prefix="/v1", dependencies=[Depends(check_parameters)])
-for feature in (articles, authors, photos, sections, tags, feed, site, keys):
+for feature in (articles, authors, photos, sections, tags, feed, site, keys, formats):
     v1.include_router(feature)
