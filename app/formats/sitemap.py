@@ -32,7 +32,8 @@ def news_sitemap(articles: list[Article], *, publication: Publication) -> tuple[
         ET.SubElement(source, f"{{{NEWS_NS}}}language").text = _news_language(article.language)
         ET.SubElement(news, f"{{{NEWS_NS}}}publication_date").text = _w3c(article.published_at)
         ET.SubElement(news, f"{{{NEWS_NS}}}title").text = xml_text(article.headline)
-    return ET.tostring(urlset, encoding="utf-8", xml_declaration=True, default_namespace=SITEMAP_NS)
+    body = ET.tostring(urlset, encoding="utf-8", xml_declaration=True, default_namespace=SITEMAP_NS)
+    return body, len(urlset)
 
 
 def _w3c(value: datetime) -> str:
