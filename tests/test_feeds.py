@@ -141,6 +141,7 @@ async def test_json_feed_of_the_reference_page(demo, client):
     assert feed["home_page_url"] == "https://kyivindependent.com"
     assert feed["language"] == "en"
     first, second = feed["items"]
+    assert [a["name"] for a in second["authors"]] == ["Martin Fornusek"]
     assert first["url"] == f"https://kyivindependent.com/{SLUG}/"
     assert first["id"].startswith("http://byline.test/v1/articles/art_")
     assert first["date_published"] == "2025-05-25T14:16:00Z"
@@ -253,6 +254,8 @@ async def test_drafts_scheduled_and_embargoed_stories_stay_out(session, client):
         assert [e.title for e in feed.entries] == ["Published"]
     feed = (await client.get("/v1/feeds/site.json")).json()
     assert [i["title"] for i in feed["items"]] == ["Published"]
+    # No byline and no tags: the fields are left out rather than empty.
+    assert "authors" not in feed["items"][0] and "tags" not in feed["items"][0]
 
 
 @pytest.fixture
@@ -327,6 +330,14 @@ async def test_advance_embargo_partner_sees_the_story_early(partner_world, clien
     assert "Embargoed" in [e.title for e in early.entries]
     other = parsed(await client.get("/v1/feeds/site.atom", params={"api_key": w["partner"]}))
     assert "Embargoed" not in [e.title for e in other.entries]
+
+
+async def test_json_feed_marks_an_embargo_still_holding(partner_world, client):
+    w = partner_world
+    feed = (await client.get("/v1/feeds/site.json", params={"api_key": w["early"]})).json()
+    marks = {i["title"]: i["_byline"]["embargoed_until"] for i in feed["items"]}
+    until = w["e"].embargo_until.isoformat().replace("+00:00", "Z")
+    assert marks == {"Embargoed": until, "Ours, staff": None, "Ours, Getty": None}
 
 
 async def test_bad_feed_key_is_401(session, client):

@@ -67,7 +67,9 @@ async def test_reference_page_as_ninjs_2_2(demo, client):
     assert html["value"] == article["body_html"]
     assert text["value"].startswith("Russia's negotiating team in Istanbul")
     assert "<" not in text["value"]
-    assert text["wordcount"] == 236
+    assert html["wordcount"] == text["wordcount"] == 236
+    # Characters of text, not of markup, in both.
+    assert html["charcount"] == text["charcount"] == len(text["value"])
     assert {(s["rel"], s["name"]) for s in doc["subjects"]} == {
         ("section", "News"),
         ("tag", "Peace talks"),

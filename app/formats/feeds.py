@@ -37,10 +37,12 @@ class FeedInfo:
 
 @dataclass(frozen=True)
 class FeedItem:
-    """One article: its public JSON and its stable identifier."""
+    """One article: its public JSON, its stable identifier, and the embargo it is still
+    under (only a partner with advance access ever gets such an item)."""
 
     uri: str
     article: dict[str, Any]
+    embargoed_until: datetime | None = None
 
 
 class _MediaFeed(BaseExtension):
@@ -137,7 +139,8 @@ def atom(info: FeedInfo, items: list[FeedItem]) -> bytes:
 
 
 def json_feed(info: FeedInfo, items: list[FeedItem]) -> bytes:
-    """JSON Feed 1.1; `_byline` carries what the format has no field for (section, photo)."""
+    """JSON Feed 1.1; `_byline` carries what the format has no field for: the section, the
+    photo's credit and an embargo still holding."""
     pub = info.publication
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
@@ -162,12 +165,15 @@ def _json_item(item: FeedItem) -> dict[str, Any]:
         "date_published": article["published_at"],
         "date_modified": article["updated_at"],
         "language": article["language"],
-        "authors": [
-            {"name": a["name"], **({"url": a["url"]} if a["url"] else {})}
-            for a in article.get("authors") or ()
-        ],
-        "tags": [t["name"] for t in article.get("tags") or ()],
     }
+    authors = [
+        {"name": a["name"], **({"url": a["url"]} if a["url"] else {})}
+        for a in article.get("authors") or ()
+    ]
+    if authors:
+        out["authors"] = authors
+    if article.get("tags"):
+        out["tags"] = [t["name"] for t in article["tags"]]
     if article["summary"]:
         out["summary"] = article["summary"]
     photo = article.get("lead_photo")
@@ -175,6 +181,7 @@ def _json_item(item: FeedItem) -> dict[str, Any]:
         out["image"] = photo["url"]
     out["_byline"] = {
         "article_id": article["id"],
+        "embargoed_until": item.embargoed_until,
         "section": article["section"],
         "lead_photo": (
             {k: photo[k] for k in ("url", "caption", "credit", "alt_text", "width", "height")}

@@ -77,9 +77,11 @@ def _ninjs3(
         doc["descriptions"] = [
             {"role": "summary", "contentType": "text/plain", "value": out["summary"]}
         ]
+    # ninjs counts the text, not the markup: both bodies have the plain text's counts.
+    counts = {"charCount": len(article.body_text), "wordCount": out["word_count"]}
     doc["bodies"] = [
-        _body("text/html", out["body_html"], out["word_count"]),
-        _body("text/plain", article.body_text, out["word_count"]),
+        {"role": "main", "contentType": "text/html", "value": out["body_html"], **counts},
+        {"role": "main", "contentType": "text/plain", "value": article.body_text, **counts},
     ]
     authors = out["authors"]
     if authors:
@@ -118,16 +120,6 @@ def _ninjs3(
 
 def _time(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
-
-
-def _body(content_type: str, value: str, words: int) -> dict[str, Any]:
-    return {
-        "role": "main",
-        "contentType": content_type,
-        "value": value,
-        "charCount": len(value),
-        "wordCount": words,
-    }
 
 
 def _party(author: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Feeds (`/v1/feeds/...`) and the news sitemap (`/v1/sitemaps/news.xml`): thin handlers."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ from app.formats import feeds, service
 from app.formats.common import ATOM, JSON_FEED, RSS, SITEMAP, document_response, resource_uri
 from app.formats.service import FEED_INCLUDE, FeedScope, Publication
 from app.formats.sitemap import news_sitemap
+from app.models import Article
 from app.pagination import absolute_url
 from app.schemas import PROBLEM_RESPONSES
 from app.visibility import Viewer
@@ -103,10 +105,18 @@ def _feed(
     articles, embeds = service.feed_articles(session, scope=scope, viewer=viewer, limit=limit)
     outs = [article_out(a, embeds, include=FEED_INCLUDE, now=viewer.now) for a in articles]
     publication = service.get_publication(session, fallback_url=absolute_url(request, "/"))
-    items = [feeds.FeedItem(resource_uri(request, "articles", o["id"]), o) for o in outs]
+    items = [
+        feeds.FeedItem(resource_uri(request, "articles", a.id), o, _embargo(a, viewer))
+        for a, o in zip(articles, outs, strict=True)
+    ]
     info = _feed_info(request, publication, scope, outs)
     keys = {"articles", "site", scope.surrogate_key}.union(*(surrogate_keys(o) for o in outs))
     return document_response(request, render(info, items), media_type, items=len(items), keys=keys)
+
+
+def _embargo(article: Article, viewer: Viewer) -> datetime | None:
+    until = article.embargo_until
+    return until if until is not None and until > viewer.now else None
 
 
 def _feed_info(
