@@ -15,7 +15,8 @@ from app.responses import dumps
 
 log = logging.getLogger("byline.access")
 
-VARY = b"Authorization, X-API-Key, Accept-Encoding"
+# Accept: an article also answers as ninjs when `Accept` asks for it.
+VARY = b"Accept, Authorization, X-API-Key, Accept-Encoding"
 
 
 def tier(principal: Principal | None) -> tuple[str, int]:

@@ -10,6 +10,7 @@ from app.audit.router import router as audit
 from app.authors.router import router as authors
 from app.errors import ProblemError
 from app.feed.router import router as feed
+from app.formats.router import router as formats
 from app.keys.router import router as keys
 from app.photos.router import router as photos
 from app.sections.router import router as sections
@@ -55,5 +56,18 @@ def check_parameters(request: Request) -> None:
 
 
 v1 = APIRouter(prefix="/v1", dependencies=[Depends(check_parameters)])
-for feature in (articles, article_writes, authors, photos, sections, tags, feed, site, keys, audit):
+features = (
+    articles,
+    article_writes,
+    authors,
+    photos,
+    sections,
+    tags,
+    feed,
+    site,
+    keys,
+    audit,
+    formats,
+)
+for feature in features:
     v1.include_router(feature)

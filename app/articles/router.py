@@ -3,6 +3,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
 
 from app.articles import service
 from app.articles.schemas import (
@@ -19,6 +20,13 @@ from app.articles.service import ArticleFilters
 from app.auth import Forbidden, Previewer, Reader, reader
 from app.db import SessionDep
 from app.errors import InvalidParameter
+from app.formats.article import (
+    FORMAT_DESCRIPTION,
+    FORMAT_RESPONSES,
+    ArticleFormat,
+    article_document,
+    negotiate,
+)
 from app.models import ArticleType
 from app.pagination import PageDep, PageParams, absolute_url, item_response, list_response
 from app.preview import make_token, read_token
@@ -136,7 +144,11 @@ def list_articles(
     return article_list_response(request, session, query, page, fields, viewer)
 
 
-@router.get("/{ref}", response_model=One[ArticleDetail], responses=PROBLEM_RESPONSES)
+@router.get(
+    "/{ref}",
+    response_model=One[ArticleDetail],
+    responses={**PROBLEM_RESPONSES, **FORMAT_RESPONSES},
+)
 def read_article(
     ref: str,
     request: Request,
@@ -146,9 +158,11 @@ def read_article(
         str | None,
         Query(max_length=1000, description="A preview link's token: shows this draft."),
     ] = None,
-) -> JSONResponse:
-    """The whole article, by id or slug."""
+    format: Annotated[ArticleFormat | None, Query(description=FORMAT_DESCRIPTION)] = None,
+) -> Response:
+    """The whole article, by id or slug; as ninjs or JSON-LD with `format=`."""
     fields.check(FIELDS)
+    chosen = negotiate(format, request, fields)
     headers = None
     if preview is not None:
         token_article = read_token(preview)
@@ -161,6 +175,10 @@ def read_article(
         raise Forbidden("The preview link is for another article.")
     embeds = service.load_embeds(session, [article], include=INCLUDES, viewer=viewer, detail=True)
     out = article_out(article, embeds, include=INCLUDES, now=viewer.now, detail=True)
+    if chosen != "json":
+        return article_document(
+            request, session, chosen, article=article, out=out, viewer=viewer, headers=headers
+        )
     return item_response(request, fields.apply(out), keys=surrogate_keys(out), headers=headers)
 
 

@@ -1,0 +1,83 @@
+"""schema.org `NewsArticle` JSON-LD of an article, as search engines read it."""
+
+from typing import Any
+
+from app.formats.service import Publication
+from app.models import Article
+
+
+def news_article(
+    article: Article, out: dict[str, Any], *, publication: Publication
+) -> dict[str, Any]:
+    """The `NewsArticle` of an article's public JSON `out` (photos are those `out` has:
+    a partner gets no image it may not syndicate)."""
+    publisher = {"@type": "Organization", "name": publication.name, "url": publication.url}
+    doc: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "identifier": out["id"],
+        "headline": out["headline"],
+        "datePublished": out["published_at"],
+        "dateModified": out["updated_at"],
+        "author": [_author(a) for a in out["authors"]] or [publisher],
+        "publisher": publisher,
+        "inLanguage": out["language"],
+        "wordCount": out["word_count"],
+        "timeRequired": f"PT{out['reading_time_minutes']}M",
+        "keywords": [t["name"] for t in out["tags"]],
+        "isAccessibleForFree": True,
+        "articleBody": article.body_text,
+    }
+    if out["canonical_url"]:
+        doc["url"] = out["canonical_url"]
+        doc["mainEntityOfPage"] = {"@type": "WebPage", "@id": out["canonical_url"]}
+    if out["subheadline"]:
+        doc["alternativeHeadline"] = out["subheadline"]
+    if out["summary"]:
+        doc["description"] = out["summary"]
+    if out["dateline"]:
+        doc["dateline"] = out["dateline"]
+    if out["section"]:
+        doc["articleSection"] = out["section"]["name"]
+    photos = [out["lead_photo"]] if out["lead_photo"] else []
+    photos += [b["photo"] for b in out["body"] if b["type"] == "photo"]
+    if photos:
+        doc["image"] = [_image(p) for p in photos]
+    return doc
+
+
+def _author(author: dict[str, Any]) -> dict[str, Any]:
+    # A collective desk signs as the organisation it is, not as a person.
+    kind = "Person" if author["kind"] == "person" else "Organization"
+    node = {"@type": kind, "name": author["name"]}
+    if author["url"]:
+        node["url"] = author["url"]
+    if author["job_title"] and kind == "Person":
+        node["jobTitle"] = author["job_title"]
+    return node
+
+
+def _image(photo: dict[str, Any]) -> dict[str, Any]:
+    image: dict[str, Any] = {
+        "@type": "ImageObject",
+        "url": photo["url"],
+        "contentUrl": photo["url"],
+    }
+    for key, name in (
+        ("caption", "caption"),
+        ("credit", "creditText"),
+        ("alt_text", "description"),
+        ("width", "width"),
+        ("height", "height"),
+        ("mime_type", "encodingFormat"),
+    ):
+        if photo[key]:
+            image[name] = photo[key]
+    if photo["photographer"]:
+        image["creator"] = {"@type": "Person", "name": photo["photographer"]}
+    holder = photo["rights"]["copyright_holder"]
+    if holder:
+        image["copyrightHolder"] = {"@type": "Organization", "name": holder}
+    if photo["rights"]["usage_terms"]:
+        image["copyrightNotice"] = photo["rights"]["usage_terms"]
+    return image
