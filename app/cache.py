@@ -248,8 +248,16 @@ class SharedRenderCache:
 NEGOTIATED = (b"application/ninjs+json",)
 
 
+# Answers that move with the clock, not only with content writes (the news sitemap's
+# 48-hour window): kept for at most this many seconds.
+CLOCKED = {"/v1/sitemaps/news.xml": 300}
+
+
 def cache_key(scope: Scope, who: str, state: State) -> str:
     query = scope["query_string"].decode("latin-1")
+    period = CLOCKED.get(scope["path"])
+    if period:
+        query += f"|t{int(time.time()) // period}"
     accept = header(scope, b"accept") or b""
     representation = next((m.decode() for m in NEGOTIATED if m in accept), "")
     return f"{state.generation}|{who}|{scope['path']}|{query}|{representation}"

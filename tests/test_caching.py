@@ -258,3 +258,17 @@ async def test_concurrent_misses_render_once(session, client, engine):
     assert len({a.content for a in answers}) == 1
     # One render: the article read once, not once per request.
     assert sum("WHERE (article.id =" in s for s in seen) == 1
+
+
+def test_clocked_answers_get_a_new_cache_key_each_period(monkeypatch):
+    from app import cache
+    from app.generation import State
+
+    state = State(generation=7, changed_at=utcnow(), next_transition_at=None)
+    scope = {"path": "/v1/sitemaps/news.xml", "query_string": b"", "headers": []}
+    monkeypatch.setattr(cache.time, "time", lambda: 999_900.0)
+    first = cache.cache_key(scope, "public", state)
+    monkeypatch.setattr(cache.time, "time", lambda: 999_900.0 + 299)
+    assert cache.cache_key(scope, "public", state) == first
+    monkeypatch.setattr(cache.time, "time", lambda: 999_900.0 + 301)
+    assert cache.cache_key(scope, "public", state) != first
