@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format openapi openapi-check migrate demo bench clean
+.PHONY: install run test lint format openapi openapi-check migrate demo bench bench-writes clean
 
 # Creates the virtual environment and installs Byline with its server and test extras.
 $(INSTALLED): pyproject.toml
@@ -51,3 +51,7 @@ clean:
 # Load test: BENCH_ARTICLES (10000), BENCH_SECONDS (10); writes data/bench/latest.json.
 bench: $(INSTALLED)
 	$(BIN)/python -m app.bench.run
+
+# Editorial writes: create, PATCH and publish, BENCH_WRITES (200) times.
+bench-writes: $(INSTALLED)
+	$(BIN)/python -m app.bench.writes
