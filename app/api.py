@@ -14,6 +14,7 @@ from app.keys.router import router as keys
 from app.photos.router import router as photos
 from app.sections.router import router as sections
 from app.site.router import router as site
+from app.sync.router import router as sync
 from app.tags.router import router as tags
 
 _known: dict[int, frozenset[str]] = {}
@@ -57,3 +58,4 @@ def check_parameters(request: Request) -> None:
 v1 = APIRouter(prefix="/v1", dependencies=[Depends(check_parameters)])
 for feature in (articles, article_writes, authors, photos, sections, tags, feed, site, keys, audit):
     v1.include_router(feature)
+v1.include_router(sync)
