@@ -12,7 +12,11 @@ def _was_public(row: Any) -> bool:
     """Whether a reader without preview could ever have seen `row` (else: a draft)."""
     now = utcnow()
     if isinstance(row, Article):
-        return row.first_published_at is not None and row.first_published_at <= now
+        return (
+            row.first_published_at is not None
+            and row.first_published_at <= now
+            and (row.embargo_until is None or row.embargo_until <= now)
+        )
     if isinstance(row, FeedEntry):
         return (
             row.status != ArticleStatus.draft
