@@ -15,6 +15,7 @@ from app.keys.router import router as keys
 from app.photos.router import router as photos
 from app.sections.router import router as sections
 from app.site.router import router as site
+from app.sync.router import router as sync
 from app.tags.router import router as tags
 
 _known: dict[int, frozenset[str]] = {}
@@ -71,3 +72,4 @@ features = (
 )
 for feature in features:
     v1.include_router(feature)
+v1.include_router(sync)

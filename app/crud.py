@@ -23,6 +23,7 @@ from app.lookup import by_ref
 from app.pagination import item_response
 from app.responses import JSONResponse
 from app.schemas import WRITE_RESPONSES, One
+from app.sync.tombstones import record_deletion
 
 
 def _no_use(_session: Session, _row: Any) -> str | None:
@@ -154,6 +155,7 @@ def remove(session: Session, who: Editor, resource: Resource, ref: str) -> None:
         stmt = stmt.where(model.version == expected)
     if session.execute(stmt, execution_options={"synchronize_session": False}).rowcount == 0:
         raise_stale(session, model, row.id, expected)
+    record_deletion(session, resource.name, row)
     audit(
         session,
         who,

@@ -191,6 +191,8 @@ class Article(SQLModel, table=True):
         Index("ix_article_section_id_published_at", "section_id", "published_at", "id"),
         Index("ix_article_type_published_at", "type", "published_at", "id"),
         Index("ix_article_language_published_at", "language", "published_at", "id"),
+        # Sync finds stories whose embargo has just ended.
+        Index("ix_article_embargo_until", "embargo_until"),
     )
 
 
@@ -289,6 +291,24 @@ class FeedEntry(SQLModel, table=True):
     updated_at: datetime = _time(default=True)
 
     __table_args__ = (Index("ix_feed_entry_published_at_id", "published_at", "id"),)
+
+
+class Deletion(SQLModel, table=True):
+    """A tombstone: what was deleted and when, written in the transaction of the delete, so
+    that `/v1/sync` can tell mirrors to drop it."""
+
+    __tablename__ = "deletion"
+
+    resource_type: str = Field(primary_key=True, max_length=40)
+    resource_id: str = Field(primary_key=True, max_length=40)
+    deleted_at: datetime = _time(default=True)
+    # False for what no reader without preview could have seen (a draft): only previewers
+    # receive that tombstone, so not even the id of a draft leaks.
+    public: bool = Field(default=True)
+
+    __table_args__ = (
+        Index("ix_deletion_deleted_at", "deleted_at", "resource_type", "resource_id"),
+    )
 
 
 class ArticleRevision(SQLModel, table=True):

@@ -40,6 +40,7 @@ from app.models import (
     Site,
     Tag,
 )
+from app.sync.tombstones import record_deletion
 
 # Columns an editor writes directly (the rest are derived or belong to the workflow).
 _PLAIN = ("type", "headline", "subheadline", "dateline", "summary", "language", "canonical_url")
@@ -392,6 +393,7 @@ def delete_article(session: Session, who: Editor, *, ref: str) -> None:
     )
     if result.rowcount == 0:
         raise_stale(session, Article, article.id, expected)
+    record_deletion(session, "article", article)
     audit(
         session,
         who,

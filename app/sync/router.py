@@ -1,0 +1,52 @@
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+
+from app.auth import Reader
+from app.db import SessionDep
+from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, absolute_url
+from app.responses import JSONResponse
+from app.schemas import PROBLEM_RESPONSES
+from app.sync import service
+from app.sync.schemas import SyncPageOut
+
+router = APIRouter(prefix="/sync", tags=["sync"])
+
+
+@router.get("", response_model=SyncPageOut, responses=PROBLEM_RESPONSES)
+def read_sync(
+    request: Request,
+    session: SessionDep,
+    viewer: Reader,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=512,
+            description="`meta.next_cursor` of the last page; none: from the beginning.",
+        ),
+    ] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="Changes per page, 1 to 100.")
+    ] = DEFAULT_LIMIT,
+) -> JSONResponse:
+    """Changes since a cursor, oldest first: articles, authors, sections, tags, photos and
+    News Feed entries, each an `upsert` with the object or a `delete` tombstone (also for
+    what left the caller's view). Follow `links.next` while `meta.has_more`; keep
+    `meta.next_cursor` to resume later."""
+    page = service.sync_page(session, viewer, service.decode(cursor), limit)
+    next_cursor = service.encode(page.next_key) if page.next_key else None
+    request.scope.setdefault("state", {})["items"] = len(page.items)
+    headers = {"Surrogate-Key": "sync"}
+    next_url = None
+    if page.has_more:
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+        params.append(("cursor", next_cursor))
+        next_url = f"{absolute_url(request, request.url.path)}?{urlencode(params)}"
+        headers["Link"] = f'<{next_url}>; rel="next"'
+    body = {
+        "data": page.items,
+        "meta": {"next_cursor": next_cursor, "has_more": page.has_more, "limit": limit},
+        "links": {"next": next_url},
+    }
+    return JSONResponse(body, headers=headers)

@@ -1,0 +1,314 @@
+"""The change log behind `/v1/sync`: every synced object in the order it last changed for a
+viewer, with a tombstone for what was deleted or left the viewer's view.
+
+A change's time is an effective time computed in SQL: for an article the latest of its
+save, its publication time once passed and its embargo's end once passed, so a story
+scheduled for later reaches a mirror that synced before its time, with no write then.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+    type_coerce,
+)
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from app.articles.schemas import INCLUDES, article_out
+from app.articles.service import load_embeds
+from app.authors.schemas import author_out
+from app.db import UTCDateTime
+from app.feed.schemas import feed_entry_out
+from app.models import Article, ArticleStatus, Author, Deletion, FeedEntry, Photo, Section, Tag
+from app.pagination import Ordering, SortKey, decode_cursor, encode_cursor
+from app.photos.schemas import photo_out
+from app.sections.schemas import section_out
+from app.tags.schemas import tag_out
+from app.visibility import Viewer, visible_articles, visible_feed_entries, visible_photos
+
+# Position in the log: (time, type, id). Types compare as these strings do.
+ORDERING = Ordering(
+    "sync",
+    (
+        SortKey(Deletion.deleted_at, False),
+        SortKey(Deletion.resource_type, False),
+        SortKey(Deletion.resource_id, False),
+    ),
+)
+TYPES = ("article", "author", "feed_entry", "photo", "section", "tag")
+
+# Times are taken when a transaction writes, not when it commits: a save may become visible
+# slightly after one stamped later. The cursor of a last page therefore never moves past
+# this margin before now, so a late commit is re-read next time instead of skipped.
+SETTLE = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class Change:
+    at: datetime
+    type: str
+    id: str
+    visible: bool
+
+    @property
+    def key(self) -> tuple[datetime, str, str]:
+        return (self.at, self.type, self.id)
+
+
+@dataclass
+class SyncPage:
+    items: list[dict[str, Any]]
+    next_key: tuple[datetime, str, str] | None
+    has_more: bool
+
+
+def _greatest(dialect: str, *exprs: Any) -> Any:
+    # PostgreSQL's GREATEST and SQLite's many-argument max() are the same function.
+    fn = func.greatest if dialect == "postgresql" else func.max
+    return type_coerce(fn(*exprs), UTCDateTime())
+
+
+def _passed(column: Any, otherwise: Any, now: datetime) -> Any:
+    """`column` once it is in the past, else `otherwise` (NULL counts as not passed)."""
+    return case((column <= now, column), else_=otherwise)
+
+
+def article_changed_at(model: Any, now: datetime, dialect: str) -> Any:
+    """When an article last changed for readers: saved, published, or out of embargo."""
+    return _greatest(
+        dialect,
+        model.updated_at,
+        _passed(model.published_at, model.updated_at, now),
+        _passed(model.embargo_until, model.updated_at, now),
+    )
+
+
+@dataclass(frozen=True)
+class _Source:
+    """One kind of object in the log, as SQL for a viewer."""
+
+    type: str
+    stmt: Any  # select of (at, id, visible), already filtered to what the viewer receives
+    at: Any
+    id: Any
+    # Index-friendly condition equivalent to `at >= t`, where one exists.
+    since: Callable[[datetime], ColumnElement[bool]] | None = None
+
+
+_LINKED = aliased(Article, name="linked")
+
+
+def _sources(viewer: Viewer, dialect: str) -> list[_Source]:
+    now = viewer.now
+    out: list[_Source] = []
+
+    # Articles. A hidden story that readers could once see comes as a tombstone; one they
+    # never could (a draft, a story before its time or embargo) does not appear at all.
+    at = article_changed_at(Article, now, dialect)
+    visible = visible_articles(viewer)
+    if viewer.preview:
+        shown: ColumnElement[bool] = true()
+    else:
+        was_public = Article.first_published_at <= now
+        if not (viewer.partner and viewer.advance_embargo):
+            was_public = and_(
+                was_public, or_(Article.embargo_until.is_(None), Article.embargo_until <= now)
+            )
+        shown = or_(visible, was_public)
+    out.append(
+        _Source(
+            "article",
+            select(at.label("at"), Article.id.label("id"), visible.label("visible")).where(shown),
+            at,
+            Article.id,
+            since=lambda t: or_(
+                Article.updated_at >= t,
+                and_(Article.published_at >= t, Article.published_at <= now),
+                and_(Article.embargo_until >= t, Article.embargo_until <= now),
+            ),
+        )
+    )
+
+    # Feed entries: their own time, and their linked story's, whose visibility shows in them.
+    linked = _LINKED
+    at = _greatest(
+        dialect,
+        FeedEntry.updated_at,
+        _passed(FeedEntry.published_at, FeedEntry.updated_at, now),
+        func.coalesce(article_changed_at(linked, now, dialect), FeedEntry.updated_at),
+    )
+    visible = visible_feed_entries(viewer)
+    if viewer.partner:
+        # A partner's feed holds only entries about stories it may read.
+        visible = and_(visible, linked.id.is_not(None), visible_articles(viewer, linked))
+    if viewer.preview:
+        shown = true()
+    else:
+        was_public = and_(
+            FeedEntry.status != ArticleStatus.draft.value, FeedEntry.published_at <= now
+        )
+        shown = or_(visible, was_public)
+    out.append(
+        _Source(
+            "feed_entry",
+            select(at.label("at"), FeedEntry.id.label("id"), visible.label("visible"))
+            .outerjoin(linked, linked.id == FeedEntry.article_id)
+            .where(shown),
+            at,
+            FeedEntry.id,
+        )
+    )
+
+    # Photos are library assets: all of them, except that a partner gets a tombstone for
+    # one it may not syndicate.
+    out.append(
+        _Source(
+            "photo",
+            select(
+                type_coerce(Photo.updated_at, UTCDateTime()).label("at"),
+                Photo.id.label("id"),
+                visible_photos(viewer).label("visible"),
+            ),
+            Photo.updated_at,
+            Photo.id,
+        )
+    )
+    for name, model in (("author", Author), ("section", Section), ("tag", Tag)):
+        out.append(
+            _Source(
+                name,
+                select(model.updated_at.label("at"), model.id.label("id"), true().label("visible")),
+                model.updated_at,
+                model.id,
+            )
+        )
+    return out
+
+
+def _after(source: _Source, cursor: tuple[datetime, str, str]) -> ColumnElement[bool]:
+    """Rows of `source` strictly after `cursor` in (time, type, id) order."""
+    at, type_, id_ = cursor
+    if source.type > type_:
+        condition = source.at >= at
+    elif source.type < type_:
+        condition = source.at > at
+    else:
+        condition = tuple_(source.at, source.id) > tuple_(literal(at, UTCDateTime()), literal(id_))
+    if source.since is not None:
+        condition = and_(source.since(at), condition)
+    return condition
+
+
+def _deletions(viewer: Viewer, cursor: tuple[datetime, str, str] | None, limit: int) -> Any:
+    stmt = select(Deletion.deleted_at, Deletion.resource_type, Deletion.resource_id)
+    if not viewer.preview:
+        stmt = stmt.where(Deletion.public.is_(True))
+    return ORDERING.apply(stmt, list(cursor) if cursor else None).limit(limit)
+
+
+def changes(
+    session: Session, viewer: Viewer, cursor: tuple[datetime, str, str] | None, limit: int
+) -> tuple[list[Change], bool]:
+    """The first `limit` changes after `cursor` that `viewer` receives, and whether more
+    follow. One query per kind of object, each bounded by the limit, merged here."""
+    dialect = session.get_bind().dialect.name
+    found: list[Change] = []
+    for source in _sources(viewer, dialect):
+        stmt = source.stmt
+        if cursor is not None:
+            stmt = stmt.where(_after(source, cursor))
+        stmt = stmt.order_by(source.at, source.id).limit(limit + 1)
+        found.extend(Change(at, source.type, id_, bool(v)) for at, id_, v in session.execute(stmt))
+    for at, type_, id_ in session.execute(_deletions(viewer, cursor, limit + 1)):
+        found.append(Change(at, type_, id_, False))
+    found.sort(key=lambda c: c.key)
+    return found[:limit], len(found) > limit
+
+
+def _render(session: Session, viewer: Viewer, wanted: dict[str, list[str]]) -> dict[Any, Any]:
+    """The objects to upsert, as the read API gives them, keyed by (type, id); one query per
+    kind. What is no longer visible by now is left out (and goes out as a tombstone)."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    if ids := wanted.get("article"):
+        articles = list(
+            session.scalars(select(Article).where(Article.id.in_(ids), visible_articles(viewer)))
+        )
+        embeds = load_embeds(session, articles, include=INCLUDES, viewer=viewer, detail=True)
+        for a in articles:
+            data = article_out(a, embeds, include=INCLUDES, now=viewer.now, detail=True)
+            out["article", a.id] = data
+    if ids := wanted.get("feed_entry"):
+        linked = _LINKED
+        on = (linked.id == FeedEntry.article_id) & visible_articles(viewer, linked)
+        stmt = select(FeedEntry, linked.slug)
+        stmt = stmt.join(linked, on) if viewer.partner else stmt.outerjoin(linked, on)
+        stmt = stmt.where(FeedEntry.id.in_(ids), visible_feed_entries(viewer))
+        for entry, slug in session.execute(stmt):
+            out["feed_entry", entry.id] = feed_entry_out(entry, slug)
+    if ids := wanted.get("photo"):
+        for p in session.scalars(select(Photo).where(Photo.id.in_(ids), visible_photos(viewer))):
+            out["photo", p.id] = photo_out(p)
+    simple = (("author", Author, author_out), ("section", Section, section_out))
+    for name, model, render in (*simple, ("tag", Tag, tag_out)):
+        if ids := wanted.get(name):
+            for row in session.scalars(select(model).where(model.id.in_(ids))):
+                out[name, row.id] = render(row)
+    return out
+
+
+def sync_page(
+    session: Session, viewer: Viewer, cursor: tuple[datetime, str, str] | None, limit: int
+) -> SyncPage:
+    """One page of the log after `cursor`, each change an upsert with the object as the read
+    API gives it to `viewer`, or a delete tombstone; and the cursor to resume from."""
+    page, has_more = changes(session, viewer, cursor, limit)
+    wanted: dict[str, list[str]] = {}
+    for change in page:
+        if change.visible:
+            wanted.setdefault(change.type, []).append(change.id)
+    objects = _render(session, viewer, wanted) if wanted else {}
+    items: list[dict[str, Any]] = []
+    for change in page:
+        data = objects.get((change.type, change.id)) if change.visible else None
+        item: dict[str, Any] = {
+            "type": change.type,
+            "id": change.id,
+            "action": "upsert" if data is not None else "delete",
+            "at": change.at,
+        }
+        if data is not None:
+            item["data"] = data
+        items.append(item)
+    next_key = page[-1].key if page else cursor
+    if not has_more:
+        # The end of the log: resume a little before now, so a commit that lands late with
+        # an earlier time is read next time. Never behind where this page started.
+        settled = (viewer.now - SETTLE, "", "")
+        if next_key is None or settled < next_key:
+            next_key = settled if cursor is None or cursor < settled else cursor
+    return SyncPage(items=items, next_key=next_key, has_more=has_more)
+
+
+def decode(raw: str | None) -> tuple[datetime, str, str] | None:
+    """The position a cursor names (400 for one this API did not make)."""
+    if not raw:
+        return None
+    at, type_, id_ = decode_cursor(ORDERING, raw)
+    return (at, type_, id_)
+
+
+def encode(key: tuple[datetime, str, str]) -> str:
+    """The opaque cursor of a position in the log."""
+    return encode_cursor(ORDERING, list(key))
