@@ -10,6 +10,7 @@ from app.errors import ProblemError
 from app.feed.router import router as feed
 from app.keys.router import router as keys
 from app.photos.router import router as photos
+from app.popular.router import router as popular
 from app.sections.router import router as sections
 from app.site.router import router as site
 from app.tags.router import router as tags
@@ -53,5 +54,5 @@ def check_parameters(request: Request) -> None:
 
 
 v1 = APIRouter(prefix="/v1", dependencies=[Depends(check_parameters)])
-for feature in (articles, authors, photos, sections, tags, feed, site, keys):
+for feature in (articles, authors, photos, sections, tags, feed, site, keys, popular):
     v1.include_router(feature)
