@@ -128,6 +128,18 @@ async def test_a_headline_hit_ranks_above_a_body_hit(newsroom, client):
     assert await _slugs(client, "q=ceasefire") == ["ceasefire-headline", "ceasefire-body"]
 
 
+async def test_exclusions_do_not_flatten_the_ranking(newsroom, client):
+    assert await _slugs(client, "q=ceasefire+-prisoner") == [
+        "ceasefire-headline",
+        "ceasefire-body",
+    ]
+
+
+async def test_an_estimated_total_of_a_search_is_exact(newsroom, client):
+    body = (await client.get("/v1/articles?q=ceasefire&count=estimate")).json()
+    assert body["meta"]["total"] == 2
+
+
 async def test_with_q_the_default_order_is_relevance_and_newest_can_be_asked_for(newsroom, client):
     assert await _slugs(client, "q=ceasefire&order=relevance") == [
         "ceasefire-headline",

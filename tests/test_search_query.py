@@ -79,6 +79,11 @@ def test_compiles_to_tsquery_with_every_word_quoted():
     assert query.tsquery() == "('kyiv' & ('drone':* | 'missile') & !('air' <-> 'raid'))"
 
 
+def test_ranking_leaves_exclusions_out():
+    query = parse('kyiv -"air raid" (drone* OR missile -shahed)')
+    assert query.ranking_tsquery() == "('kyiv' & ('drone':* | ('missile')))"
+
+
 def test_nothing_a_reader_types_becomes_an_operator_of_the_engine():
     for text in ['a" OR "b', "a'b", "a\\b", "a:b", "a^b", "a;b", "a|b", "a&b", "a!b", "a*b"]:
         query = parse(text)

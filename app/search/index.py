@@ -59,8 +59,8 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def _tsquery(query: SearchQuery) -> ColumnElement[Any]:
-    return func.to_tsquery(_SIMPLE, query.tsquery())
+def _tsquery(query: SearchQuery, *, ranking: bool = False) -> ColumnElement[Any]:
+    return func.to_tsquery(_SIMPLE, query.ranking_tsquery() if ranking else query.tsquery())
 
 
 def matching(session: Session, stmt: Any, query: SearchQuery) -> Any:
@@ -76,7 +76,8 @@ def score(session: Session, query: SearchQuery) -> ColumnElement[float]:
     """Relevance, higher is better, for a statement made by `matching`: a double on both
     databases, so that a cursor carries it exactly."""
     if _dialect(session) == "postgresql":
-        rank = func.ts_rank(literal_column(f"'{TS_WEIGHTS}'::float4[]"), _VECTOR, _tsquery(query))
+        weights = literal_column(f"'{TS_WEIGHTS}'::float4[]")
+        rank = func.ts_rank(weights, _VECTOR, _tsquery(query, ranking=True))
         return cast(rank, Float).label("score")
     weights = ", ".join(str(w) for w in FTS5_WEIGHTS)
     # bm25() is better the more negative it is.

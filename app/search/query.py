@@ -85,6 +85,11 @@ class SearchQuery:
         """The query as PostgreSQL `to_tsquery` input."""
         return _tsquery(self.root)
 
+    def ranking_tsquery(self) -> str:
+        """What PostgreSQL ranks by: the query without its exclusions, which a match lacks
+        by definition and which `ts_rank` would score as near zero for every article."""
+        return _tsquery(self.root, negations=False)
+
 
 # --- tokenizer -----------------------------------------------------------------------
 
@@ -341,15 +346,17 @@ def _lexeme(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _tsquery(node: Node) -> str:
+def _tsquery(node: Node, *, negations: bool = True) -> str:
     if isinstance(node, Term):
         return _lexeme(node.word) + (":*" if node.prefix else "")
     if isinstance(node, Phrase):
         return "(" + " <-> ".join(_lexeme(w) for w in node.words) + ")"
     if isinstance(node, Or):
-        return "(" + " | ".join(_tsquery(c) for c in node.children) + ")"
+        return "(" + " | ".join(_tsquery(c, negations=negations) for c in node.children) + ")"
     if isinstance(node, And):
         positive, negative = _split(node.children)
-        parts = [_tsquery(c) for c in positive] + [f"!{_tsquery(c)}" for c in negative]
+        parts = [_tsquery(c, negations=negations) for c in positive]
+        if negations:
+            parts += [f"!{_tsquery(c)}" for c in negative]
         return "(" + " & ".join(parts) + ")"
     raise AssertionError(f"unchecked query node {node!r}")
