@@ -13,6 +13,7 @@ from app.feed.router import router as feed
 from app.formats.router import router as formats
 from app.keys.router import router as keys
 from app.photos.router import router as photos
+from app.popular.router import router as popular
 from app.sections.router import router as sections
 from app.site.router import router as site
 from app.sync.router import router as sync
@@ -69,6 +70,7 @@ features = (
     keys,
     audit,
     formats,
+    popular,
 )
 for feature in features:
     v1.include_router(feature)

@@ -14,8 +14,8 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
@@ -29,6 +29,10 @@ log = logging.getLogger("byline.cache")
 
 # Editorial and admin reads: never kept, never served to another caller.
 UNCACHED_PREFIXES = ("/v1/keys", "/v1/audit")
+# Answers that change without a content write (view counts; the news sitemap's 48-hour
+# window), so the generation cannot tell when they are stale: rendered afresh every so
+# many seconds, and cached downstream no longer than that.
+SHORT_LIVED = {"/v1/popular": 30, "/v1/sitemaps/news.xml": 300}
 COMPRESS_MIN_BYTES = 1024
 _KEPT_HEADERS = {b"content-type", b"surrogate-key", b"link", b"deprecation", b"sunset"}
 
@@ -248,19 +252,30 @@ class SharedRenderCache:
 NEGOTIATED = (b"application/ninjs+json",)
 
 
-# Answers that move with the clock, not only with content writes (the news sitemap's
-# 48-hour window): kept for at most this many seconds.
-CLOCKED = {"/v1/sitemaps/news.xml": 300}
+def max_age(scope: Scope) -> int | None:
+    """Seconds a short-lived answer may be kept; None for content (the generation decides)."""
+    return SHORT_LIVED.get(scope["path"])
+
+
+def as_of(scope: Scope, state: State) -> State:
+    """The state an answer is rendered at: for a short-lived answer, changed at the start of
+    the current period at the latest, so its `Last-Modified` moves on with its key."""
+    ttl = max_age(scope)
+    if ttl is None:
+        return state
+    period = datetime.fromtimestamp(time.time() // ttl * ttl, UTC)
+    return replace(state, changed_at=max(state.changed_at, period))
 
 
 def cache_key(scope: Scope, who: str, state: State) -> str:
     query = scope["query_string"].decode("latin-1")
-    period = CLOCKED.get(scope["path"])
-    if period:
-        query += f"|t{int(time.time()) // period}"
     accept = header(scope, b"accept") or b""
     representation = next((m.decode() for m in NEGOTIATED if m in accept), "")
-    return f"{state.generation}|{who}|{scope['path']}|{query}|{representation}"
+    key = f"{state.generation}|{who}|{scope['path']}|{query}|{representation}"
+    ttl = max_age(scope)
+    if ttl is not None:
+        key += f"|{int(time.time() // ttl)}"  # the same period on every worker and host
+    return key
 
 
 def answer_messages(scope: Scope, entry: Entry, extra: Headers) -> tuple[Message, Message]:

@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     rate_limit_key: int = Field(1200, description="Requests a minute per key (read, write).")
     rate_limit_partner: int = Field(600, description="Requests a minute per partner key.")
     rate_limit_admin: int = Field(300, description="Requests a minute per admin-only key.")
+    rate_limit_views: int = Field(
+        30, description="View beacons a minute per client address, besides the read limit."
+    )
+    views_flush_seconds: float = Field(
+        1.0, description="How often a worker writes the views it counted; 0: at once."
+    )
     key_cache_seconds: float = Field(5.0, description="How long a worker trusts a key lookup.")
     render_cache_mb: int = Field(64, description="Rendered answers kept per worker, in MiB.")
     max_body_kb: int = Field(1024, description="Largest JSON request body, in KiB (else 413).")

@@ -248,6 +248,7 @@ class Edge:
         who: str,
         state: cache.State,
     ) -> int:
+        state = cache.as_of(scope, state)
         key = cache.cache_key(scope, who, state)
         entry = self.cache.get(key)
         how = b"HIT"
@@ -314,7 +315,8 @@ class Edge:
                 await send(message)
             return None, status
         body = b"".join(m.get("body", b"") for m in messages[1:])
-        policy = [(b"cache-control", cache_control(principal, "GET", 200)), (b"vary", VARY)]
+        control = cache_control(principal, "GET", 200, max_age=cache.max_age(scope))
+        policy = [(b"cache-control", control), (b"vary", VARY)]
         items = int(scope["state"].get("items", 0))
         return cache.entry_from(start, body, state, policy, items), 200
 

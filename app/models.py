@@ -422,6 +422,25 @@ class KeyUsage(SQLModel, table=True):
     items: int = Field(default=0)
 
 
+class ArticleViewHour(SQLModel, table=True):
+    """Reads of an article in one UTC hour, from view beacons: one row per article and hour,
+    counted up in place. Not content: counting a view changes no cached answer's generation.
+    """
+
+    __tablename__ = "article_view_hour"
+
+    article_id: str = Field(
+        primary_key=True,
+        max_length=40,
+        sa_column_args=[ForeignKey("article.id", ondelete="CASCADE")],
+    )
+    hour: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    views: int = Field(default=0)
+
+    # A window's totals are read from this index alone.
+    __table_args__ = (Index("ix_article_view_hour_hour", "hour", "article_id", "views"),)
+
+
 class ContentState(SQLModel, table=True):
     """One row: the content generation, bumped in the same transaction as every content write.
 

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import orjson
 from fastapi import Depends, Query, Request
-from sqlalchemy import Integer, Select, literal, tuple_
+from sqlalchemy import Float, Integer, Select, literal, tuple_
 
 from app.config import get_settings
 from app.db import UTCDateTime
@@ -87,6 +87,11 @@ def _cursor_value(column_type: Any, value: Any) -> Any:
         if parsed.tzinfo is None:
             raise ValueError("naive time in cursor")
         return parsed
+    if isinstance(column_type, Float):
+        # A relevance score: JSON keeps a double exactly.
+        if type(value) not in (int, float):
+            raise TypeError("wrong type in cursor")
+        return float(value)
     expected = int if isinstance(column_type, Integer) else str
     if type(value) is not expected:
         raise TypeError("wrong type in cursor")

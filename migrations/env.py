@@ -5,6 +5,7 @@ from alembic import context
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.config import get_settings
 from app.db import UTCDateTime, make_engine, metadata
+from app.search.index import include_object
 
 config = context.config
 
@@ -26,6 +27,8 @@ def _configure(**kwargs: object) -> None:
         target_metadata=metadata,
         compare_type=True,
         render_item=render_item,
+        # The search index (FTS5 tables, the tsvector column) is the database's own.
+        include_object=include_object,
         **kwargs,
     )
 

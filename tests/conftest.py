@@ -19,6 +19,7 @@ for name, value in {
     "RATE_LIMIT_KEY": "100000",
     "RATE_LIMIT_PARTNER": "100000",
     "RATE_LIMIT_ADMIN": "100000",
+    "RATE_LIMIT_VIEWS": "100000",
     "KEY_CACHE_SECONDS": "0",
     "REDIS_URL": "",
     "SECRET_KEY": "test-signing-key",

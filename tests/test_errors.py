@@ -43,7 +43,8 @@ async def test_unknown_query_parameter_on_a_route_without_parameters(session, cl
         ("include=comments", "include"),
         ("fields=headline,secret", "fields"),
         ("cursor=not-a-cursor", "cursor"),
-        ("q=ceasefire", "q"),
+        ("q=NOT+ceasefire", "q"),
+        ("q=%22%22", "q"),
         ("order=relevance", "order"),
     ],
 )

@@ -6,6 +6,7 @@ from sqlalchemy import inspect, make_url
 
 from app import migrate
 from app.db import make_engine, metadata
+from app.search.index import include_object
 from tests.conftest import TEST_DATABASE_URL, fresh_database
 
 
@@ -22,7 +23,9 @@ def test_upgrade_matches_models_and_downgrade_empties(tmp_path):
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_object": include_object}
+            )
             assert compare_metadata(context, metadata) == []
             assert migrate.current_revision(conn) == migrate.head_revision()
         migrate.downgrade(url)

@@ -33,6 +33,7 @@ from app.preview import make_token, read_token
 from app.representation import Fields, FieldsDep, parse_include
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, Many, One
+from app.search.query import SearchSyntaxError, parse
 from app.timeparams import as_utc
 from app.visibility import Viewer
 
@@ -71,19 +72,37 @@ def article_query(
     updated_since: Annotated[
         datetime | None, Query(description="Updated at or after this time.")
     ] = None,
-    q: Annotated[str | None, Query(max_length=2000, description="Full-text search.")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=2000,
+            description='Full-text search: words (all must match), `"a phrase"`, '
+            "`AND`, `OR`, `NOT` or `-word`, parentheses, `prefix*`. "
+            "Each item then carries `search.snippet`.",
+        ),
+    ] = None,
     order: Annotated[
-        Literal["newest", "oldest", "updated", "relevance"],
-        Query(description="`relevance` needs `q`."),
-    ] = "newest",
+        Literal["newest", "oldest", "updated", "relevance"] | None,
+        Query(
+            description="`newest` (the default without `q`), `oldest`, `updated`, or "
+            "`relevance` (the default with `q`, and only with it)."
+        ),
+    ] = None,
     include: Annotated[
         str | None,
         Query(max_length=200, description="Embed: `authors,tags,lead_photo,related,body`."),
     ] = None,
 ) -> "ArticleQuery":
+    search = None
     if q is not None:
-        raise InvalidParameter("q", "full-text search is not available on this server yet")
-    if order == "relevance":
+        try:
+            search = parse(q)
+        except SearchSyntaxError as exc:
+            raise InvalidParameter("q", str(exc)) from None
+    if order is None:
+        # As the Guardian's Content API does: a search is ranked unless told otherwise.
+        order = "relevance" if search is not None else "newest"
+    if order == "relevance" and search is None:
         raise InvalidParameter("order", "relevance ordering needs a full-text query `q`")
     groups = tuple(
         tuple(part.strip() for part in value.split(",") if part.strip()) for value in tag or []
@@ -100,6 +119,7 @@ def article_query(
         published_after=as_utc(published_after),
         published_before=as_utc(published_before),
         updated_since=as_utc(updated_since),
+        q=search,
     )
     return ArticleQuery(filters=filters, order=order, include=parse_include(include, INCLUDES))
 
@@ -125,7 +145,13 @@ def article_list_response(
     embeds = service.load_embeds(session, result.items, include=include, viewer=viewer)
     full = [article_out(a, embeds, include=include, now=viewer.now) for a in result.items]
     keys = {"articles"}.union(*(surrogate_keys(a) for a in full))
-    return list_response(request, result, [fields.apply(a) for a in full], page.limit, keys=keys)
+    data = [fields.apply(a) for a in full]
+    if query.filters.q is not None:
+        # Whatever `fields` says: a search result without its excerpt says little.
+        found = service.search_snippets(session, query=query.filters.q, articles=result.items)
+        for item in data:
+            item["search"] = {"snippet": found.get(item["id"], "")}
+    return list_response(request, result, data, page.limit, keys=keys)
 
 
 @router.get("", response_model=Many[ArticleSummary], responses=PROBLEM_RESPONSES)

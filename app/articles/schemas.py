@@ -51,6 +51,14 @@ class TranslationOut(BaseModel):
     canonical_url: str | None
 
 
+class SearchHit(BaseModel):
+    """Why an article matched `q`."""
+
+    snippet: str = Field(
+        description="An excerpt around the matches, HTML-escaped, matches in `<mark>`."
+    )
+
+
 class ArticleSummary(BaseModel):
     """An article in a list; `authors`, `tags`, `lead_photo`, `related`, `body` by `include=`."""
 
@@ -77,6 +85,7 @@ class ArticleSummary(BaseModel):
     related: list[RelatedOut] | None = None
     body: list[Block] | None = None
     body_html: str | None = None
+    search: SearchHit | None = Field(None, description="Only in lists searched with `q`.")
 
 
 class ArticleDetail(ArticleSummary):
@@ -91,7 +100,8 @@ class ArticleDetail(ArticleSummary):
     translations: list[TranslationOut]
 
 
-FIELDS = tuple(ArticleDetail.model_fields)
+# `search` comes with `q`, not by being asked for.
+FIELDS = tuple(f for f in ArticleDetail.model_fields if f != "search")
 
 
 class PreviewLinkCreate(BaseModel):

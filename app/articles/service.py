@@ -2,12 +2,12 @@
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 from sqlmodel import Session
 
 from app.lookup import by_ref, get_by_ref
@@ -23,7 +23,17 @@ from app.models import (
     Site,
     Tag,
 )
-from app.pagination import Ordering, Page, PageParams, SortKey, paginate
+from app.pagination import (
+    Ordering,
+    Page,
+    PageParams,
+    SortKey,
+    count_rows,
+    decode_cursor,
+    paginate,
+)
+from app.search import index as search_index
+from app.search.query import SearchQuery
 from app.visibility import Viewer, visible_articles, visible_photos
 
 ORDERINGS = {
@@ -46,11 +56,13 @@ class ArticleFilters:
     published_after: datetime | None = None
     published_before: datetime | None = None
     updated_since: datetime | None = None
+    # Full-text search, parsed; lists only articles that match it.
+    q: SearchQuery | None = None
 
 
 def _filtered(filters: ArticleFilters, viewer: Viewer, order: str) -> Any:
     stmt = select(Article).where(visible_articles(viewer))
-    if order != "updated":
+    if order not in ("updated", "relevance"):
         # Drafts have no publication time; a preview reader finds them with order=updated.
         stmt = stmt.where(Article.published_at.is_not(None))
     if filters.section:
@@ -89,8 +101,62 @@ def _filtered(filters: ArticleFilters, viewer: Viewer, order: str) -> Any:
 def list_articles(
     session: Session, *, filters: ArticleFilters, order: str, page: PageParams, viewer: Viewer
 ) -> Page:
-    """One page of the articles `viewer` may see, filtered and in keyset order."""
-    return paginate(session, _filtered(filters, viewer, order), ORDERINGS[order], page)
+    """One page of the articles `viewer` may see, filtered and in keyset order; with a
+    search query, only those matching it, and `order="relevance"` ranks them."""
+    stmt = _filtered(filters, viewer, order)
+    if filters.q is None:
+        return paginate(session, stmt, ORDERINGS[order], page)
+    # A search may match most of the table: rank and sort the matches by their keys alone,
+    # then load the page's whole rows (sorting whole rows, bodies and all, costs twice as
+    # much on SQLite).
+    stmt = search_index.matching(session, stmt, filters.q).options(_KEYS_ONLY)
+    if page.count:
+        # No planner estimates text matches well (PostgreSQL guesses a handful for
+        # thousands); counting them costs about what ranking them does.
+        page = replace(page, count="exact")
+    if order == "relevance":
+        result = _by_relevance(session, stmt, filters.q, page)
+    else:
+        result = paginate(session, stmt, ORDERINGS[order], page)
+    _load_rest(session, result.items)
+    return result
+
+
+_KEYS_ONLY = load_only(Article.id, Article.published_at, Article.updated_at)
+
+
+def _load_rest(session: Session, articles: Sequence[Article]) -> None:
+    # One query fills in every column the keyset query left unloaded.
+    if articles:
+        session.execute(select(Article).where(Article.id.in_([a.id for a in articles]))).all()
+
+
+def _by_relevance(session: Session, stmt: Any, query: SearchQuery, page: PageParams) -> Page:
+    # The cursor carries the score and the id of the last row: best first, the id breaking
+    # ties. Its order's name carries the query's fingerprint, so that a cursor only
+    # continues the search that made it.
+    score = search_index.score(session, query)
+    ordering = Ordering(f"relevance:{query.fingerprint}", (SortKey(score), SortKey(Article.id)))
+    cursor = decode_cursor(ordering, page.cursor) if page.cursor else None
+    ranked = ordering.apply(stmt.add_columns(score), cursor).limit(page.limit + 1)
+    rows = session.execute(ranked).all()
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    result = Page(
+        items=[article for article, _ in rows],
+        next_values=[rows[-1][1], rows[-1][0].id] if more and rows else None,
+        ordering=ordering,
+    )
+    if page.count:
+        result.total = count_rows(session, stmt, page.count)
+    return result
+
+
+def search_snippets(
+    session: Session, *, query: SearchQuery, articles: Sequence[Article]
+) -> dict[str, str]:
+    """Each article's excerpt around its matches, HTML-escaped with matches in `<mark>`."""
+    return search_index.snippets(session, query, [a.id for a in articles])
 
 
 def get_article(session: Session, *, ref: str, viewer: Viewer) -> Article:

@@ -44,6 +44,19 @@ request = function()
 end
 """
 
+# Searches that miss every cache: common words, each with the exclusion of a word no
+# article has, so every request is a new query with the same matches.
+SEARCH_LUA = """
+local words = {"kyiv", "talks", "energy OR grain", "\\"air defense\\"", "negotiat*", "museum"}
+local n = math.random(1000000000)
+request = function()
+  n = n + 1
+  local q = words[n % #words + 1] .. " -qq" .. n
+  return wrk.format("GET", "/v1/articles?q=" .. q:gsub("[^%w*-]", function(c)
+    return string.format("%%%02X", string.byte(c)) end))
+end
+"""
+
 
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
@@ -191,6 +204,8 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="byline-bench-"))
     rotate = tmp / "rotate.lua"
     rotate.write_text(ROTATE_LUA)
+    search = tmp / "search.lua"
+    search.write_text(SEARCH_LUA)
 
     byline_cmd = [sys.executable, "-m", "app.cli", "serve", "--workers", str(WORKERS)]
     with server(byline_cmd, env) as (base, startup, pid):
@@ -227,6 +242,7 @@ def main() -> None:
                 None,
             ),
             (f"page {depth} (cursor)", base + deep_page, {}, None),
+            ("search, uncached (a new query each time)", base + first_page, {}, str(search)),
             ("first page (for p99 ratio)", base + first_page, {}, None),
         ]
         for name, target, headers, script in cases:

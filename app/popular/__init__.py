@@ -1,0 +1,1 @@
+"""Most read: view beacons, hourly counts, and the ranking over a window."""
