@@ -90,11 +90,7 @@ class RenderCache:
 def audience(scope: Scope) -> str | None:
     """Whose answer this is: `public`, one partner's, or None when it must not be kept."""
     path: str = scope["path"]
-    if (
-        path.startswith(UNCACHED_PREFIXES)
-        or "/revisions" in path
-        or b"preview=" in scope["query_string"]
-    ):
+    if path.startswith(UNCACHED_PREFIXES) or b"preview=" in scope["query_string"]:
         return None
     principal: Principal | None = scope.get("state", {}).get("principal")
     if principal is None:
@@ -132,6 +128,13 @@ def not_modified(scope: Scope, entry: Entry) -> bool:
             return False
         return since.tzinfo is not None and entry.changed_at.replace(microsecond=0) <= since
     return False
+
+
+def private(start: Message) -> bool:
+    """An answer its route marked as one caller's own (`private` or `no-store`): never kept,
+    so never served to another caller (editorial reads such as revisions)."""
+    value = next((v for k, v in start.get("headers", []) if k == b"cache-control"), b"")
+    return b"private" in value or b"no-store" in value
 
 
 def entry_from(start: Message, body: bytes, state: State, policy: Headers, items: int) -> Entry:

@@ -201,14 +201,7 @@ class Edge:
             await self.app(scope, receive, capture)
         finally:
             await anyio.to_thread.run_sync(idempotency.finish, owner, key, messages)
-        status = messages[0]["status"] if messages else 500
-        for message in messages:
-            if message["type"] == "http.response.start":
-                message["headers"] = _finished(
-                    list(message.get("headers", [])), headers, principal, "POST", status
-                )
-            await send(message)
-        return status
+        return await _send_captured(send, messages, headers, principal, "POST")
 
     async def _hit(self, principal: Principal | None, scope: Scope) -> Decision:
         policy, limit = tier(principal)
@@ -305,15 +298,8 @@ class Edge:
         await self.app(identity, receive, capture)
         start = messages[0] if messages else None
         streaming = any(m.get("more_body") for m in messages[1:])
-        if start is None or start["status"] != 200 or streaming:
-            status = start["status"] if start else 500
-            if start is not None:
-                start["headers"] = _finished(
-                    list(start.get("headers", [])), headers, principal, scope["method"], status
-                )
-            for message in messages:
-                await send(message)
-            return None, status
+        if start is None or start["status"] != 200 or streaming or cache.private(start):
+            return None, await _send_captured(send, messages, headers, principal, scope["method"])
         body = b"".join(m.get("body", b"") for m in messages[1:])
         control = cache_control(principal, "GET", 200, max_age=cache.max_age(scope))
         policy = [(b"cache-control", control), (b"vary", VARY)]
@@ -332,6 +318,24 @@ def _finished(
     if not any(name.lower() == b"cache-control" for name, _ in headers):
         headers.append((b"cache-control", cache_control(principal, method, status)))
     return with_vary([*headers, *extra])
+
+
+async def _send_captured(
+    send: Send,
+    messages: list[Message],
+    extra: list[tuple[bytes, bytes]],
+    principal: Principal | None,
+    method: str,
+) -> int:
+    """Send an answer captured from the application, with the edge's headers; its status."""
+    status = messages[0]["status"] if messages else 500
+    for message in messages:
+        if message["type"] == "http.response.start":
+            message["headers"] = _finished(
+                list(message.get("headers", [])), extra, principal, method, status
+            )
+        await send(message)
+    return status
 
 
 def _adding(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
