@@ -52,6 +52,39 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = Field(
         "127.0.0.1", description="Proxies whose X-Forwarded-For gives the client address."
     )
+    events_worker: bool = Field(
+        True,
+        description="Deliver webhooks from inside `byline serve`; false when `byline worker` "
+        "runs on its own.",
+    )
+    webhook_poll_seconds: float = Field(1.0, description="How often the worker looks for work.")
+    webhook_timeout_seconds: float = Field(5.0, description="Time-out of one delivery attempt.")
+    webhook_max_attempts: int = Field(10, ge=1, description="Attempts before a delivery fails.")
+    webhook_retry_base_seconds: float = Field(
+        5.0, description="Wait before the first retry; each later wait is four times longer."
+    )
+    webhook_retry_max_seconds: float = Field(21600.0, description="Longest wait between tries.")
+    webhook_lease_seconds: float = Field(
+        60.0, description="How long a worker holds a delivery it is attempting."
+    )
+    webhook_batch: int = Field(20, ge=1, description="Deliveries a worker takes at once.")
+    webhook_concurrency: int = Field(8, ge=1, description="Requests a worker sends at once.")
+    webhook_allow_private: bool = Field(
+        False, description="Allow private, loopback and link-local webhook destinations."
+    )
+    webhook_allowed_hosts: str = Field(
+        "",
+        description="Comma-separated hosts or networks allowed as destinations even when "
+        "private (tests, local development).",
+    )
+    event_retention_days: int = Field(
+        30, ge=1, description="Days events and their delivery logs are kept."
+    )
+    stream_poll_seconds: float = Field(1.0, description="How often a live stream looks again.")
+    stream_heartbeat_seconds: float = Field(15.0, description="Heartbeat comment interval.")
+    stream_max_seconds: float = Field(
+        900.0, description="A stream ends after this long; EventSource reconnects and resumes."
+    )
     log_level: str = "info"
     host: str = "127.0.0.1"
     port: int = 8000

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from app.db import SessionDep
 from app.editorial import Editor, EditorDep, audit, raise_stale, save_version
 from app.errors import Conflict, NotFound
+from app.events.outbox import emit_change
 from app.ids import new_id
 from app.inputs import Input, slugify
 from app.lookup import by_ref
@@ -98,6 +99,17 @@ def _commit(session: Session, resource: Resource, slug: str | None) -> None:
         raise Conflict(f"The {resource.label} conflicts with a change made meanwhile.") from None
 
 
+def _announce(session: Session, resource: Resource, verb: str, row: Any, fields: list[str]) -> None:
+    emit_change(
+        session,
+        f"{resource.name}.{verb}",
+        resource=resource.name,
+        representation=resource.out(session, row),
+        fields=fields,
+        keys=resource.keys(row),
+    )
+
+
 def create(session: Session, who: Editor, resource: Resource, data: Input) -> Any:
     """A new row from a validated body, audited in the same transaction."""
     sent = data.model_dump(exclude_unset=True)
@@ -107,6 +119,7 @@ def create(session: Session, who: Editor, resource: Resource, data: Input) -> An
         _check_slug(session, resource, values["slug"], None)
     row = resource.model(id=new_id(resource.id_prefix), **values)
     session.add(row)
+    _announce(session, resource, "created", row, sorted(sent))
     audit(
         session,
         who,
@@ -129,6 +142,8 @@ def update(session: Session, who: Editor, resource: Resource, ref: str, data: In
     if resource.slug_from and values.get("slug"):
         _check_slug(session, resource, values["slug"], row.id)
     version = save_version(session, resource.model, row.id, expected=expected, values=values)
+    row = session.get(resource.model, row.id, populate_existing=True)
+    _announce(session, resource, "updated", row, sorted(sent))
     audit(
         session,
         who,
@@ -139,7 +154,7 @@ def update(session: Session, who: Editor, resource: Resource, ref: str, data: In
         fields=sorted(sent),
     )
     _commit(session, resource, values.get("slug"))
-    return session.get(resource.model, row.id, populate_existing=True)
+    return row
 
 
 def remove(session: Session, who: Editor, resource: Resource, ref: str) -> None:
@@ -149,6 +164,7 @@ def remove(session: Session, who: Editor, resource: Resource, ref: str) -> None:
     reason = resource.in_use(session, row)
     if reason:
         raise Conflict(f"The {resource.label} cannot be deleted: {reason}.")
+    _announce(session, resource, "deleted", row, [])
     model = resource.model
     stmt = delete(model).where(model.id == row.id)
     if expected is not None:

@@ -290,7 +290,11 @@ class FeedEntry(SQLModel, table=True):
     created_at: datetime = _time(default=True)
     updated_at: datetime = _time(default=True)
 
-    __table_args__ = (Index("ix_feed_entry_published_at_id", "published_at", "id"),)
+    __table_args__ = (
+        Index("ix_feed_entry_published_at_id", "published_at", "id"),
+        # The live stream reads what changed since a moment.
+        Index("ix_feed_entry_updated_at_id", "updated_at", "id"),
+    )
 
 
 class Deletion(SQLModel, table=True):
@@ -455,6 +459,115 @@ class ContentState(SQLModel, table=True):
     generation: int = Field(default=1)
     changed_at: datetime = _time(default=True)
     next_transition_at: datetime | None = _time(nullable=True)
+
+
+class Event(SQLModel, table=True):
+    """Something that happened, written in the transaction of the change that caused it (the
+    outbox). `occurred_at` may lie ahead: a scheduled story's `article.published` is written
+    when it is scheduled and becomes due at its time. The worker fans a due event out to the
+    subscribed webhooks once (`dispatched_at`)."""
+
+    __tablename__ = "event"
+
+    id: str = Field(primary_key=True, max_length=40)
+    type: str = Field(max_length=60)
+    subject_type: str = Field(max_length=40)
+    subject_id: str = Field(max_length=40)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    occurred_at: datetime = _time(default=True)
+    dispatched_at: datetime | None = _time(nullable=True)
+    created_at: datetime = _time(default=True)
+
+    __table_args__ = (
+        Index("ix_event_due", "dispatched_at", "occurred_at"),
+        Index("ix_event_subject", "subject_type", "subject_id", "occurred_at"),
+        Index("ix_event_occurred_at_id", "occurred_at", "id"),
+    )
+
+
+class Webhook(SQLModel, table=True):
+    """A subscription: events of these types are POSTed, signed with `secret`, to `url`."""
+
+    __tablename__ = "webhook"
+
+    id: str = Field(primary_key=True, max_length=40)
+    url: str = Field(max_length=2000)
+    # Event types, or ["*"] for every one.
+    events: list[str] = Field(default_factory=list, sa_type=JSONType)
+    description: str | None = Field(default=None, max_length=500)
+    # The Standard Webhooks signing secret (`whsec_...`), shown once at creation.
+    secret: str = Field(max_length=100)
+    active: bool = Field(default=True)
+    version: int = Field(default=1)
+    created_at: datetime = _time(default=True)
+    updated_at: datetime = _time(default=True)
+
+    __table_args__ = (Index("ix_webhook_created_at_id", "created_at", "id"),)
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    succeeded = "succeeded"
+    failed = "failed"
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event on its way to one webhook, through as many attempts as it takes.
+
+    A delivery is due while `next_attempt_at` has passed and no worker holds its lease;
+    a worker leases it for one attempt, so two workers never send the same attempt.
+    """
+
+    __tablename__ = "webhook_delivery"
+
+    id: str = Field(primary_key=True, max_length=40)
+    webhook_id: str = Field(
+        max_length=40, sa_column_args=[ForeignKey("webhook.id", ondelete="CASCADE")]
+    )
+    event_id: str = Field(
+        max_length=40, sa_column_args=[ForeignKey("event.id", ondelete="CASCADE")]
+    )
+    event_type: str = Field(max_length=60)
+    status: DeliveryStatus = Field(default=DeliveryStatus.pending, sa_type=String(16))
+    attempts: int = Field(default=0)
+    # None once the delivery succeeded or failed for good.
+    next_attempt_at: datetime | None = _time(nullable=True)
+    lease_until: datetime | None = _time(nullable=True)
+    lease_token: str | None = Field(default=None, max_length=40)
+    last_attempt_at: datetime | None = _time(nullable=True)
+    last_status_code: int | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _time(default=True)
+    completed_at: datetime | None = _time(nullable=True)
+
+    __table_args__ = (
+        Index("ix_webhook_delivery_webhook_event", "webhook_id", "event_id", unique=True),
+        Index("ix_webhook_delivery_webhook_created", "webhook_id", "created_at", "id"),
+        Index("ix_webhook_delivery_due", "next_attempt_at"),
+        Index("ix_webhook_delivery_event_id", "event_id"),
+    )
+
+
+class WebhookAttempt(SQLModel, table=True):
+    """One HTTP request of a delivery: what the receiver answered and how long it took."""
+
+    __tablename__ = "webhook_attempt"
+
+    id: str = Field(primary_key=True, max_length=40)
+    delivery_id: str = Field(
+        max_length=40, sa_column_args=[ForeignKey("webhook_delivery.id", ondelete="CASCADE")]
+    )
+    number: int
+    at: datetime = _time(default=True)
+    status_code: int | None = None
+    duration_ms: int = Field(default=0)
+    error: str | None = Field(default=None, max_length=500)
+    # The start of the receiver's answer, never more (see WEBHOOK_EXCERPT_BYTES).
+    response_excerpt: str | None = Field(default=None, max_length=1000)
+
+    __table_args__ = (
+        Index("ix_webhook_attempt_delivery_number", "delivery_id", "number", unique=True),
+    )
 
 
 # Registers the session hooks that bump the content generation on every content write,

@@ -84,3 +84,13 @@ def public_status(status: str, published_at: datetime | None, now: datetime) -> 
     if status == ArticleStatus.scheduled and published_at is not None and published_at <= now:
         return ArticleStatus.published.value
     return status
+
+
+def visible_from(
+    status: str, published_at: datetime | None, embargo_until: datetime | None
+) -> datetime | None:
+    """The moment readers see a story (past or future), by the rule above; None while it
+    is not live (a draft, or unpublished)."""
+    if status not in _LIVE or published_at is None:
+        return None
+    return max(published_at, embargo_until) if embargo_until else published_at

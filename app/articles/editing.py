@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.articles.blocks import body_columns, inline_text
+from app.articles.events import announce_delete, announce_save
 from app.articles.schemas import (
     ArticleCreate,
     ArticleUpdate,
@@ -297,8 +298,9 @@ def _finish(
     *,
     revision_action: str | None = None,
 ) -> Article:
-    """Revision, audit, commit: the end of every save of an article."""
+    """Revision, events, audit, commit: the end of every save of an article."""
     _revise(session, who, article_id, version, revision_action or action)
+    announce_save(session, session.get(Article, article_id), action=action, fields=fields)
     audit(
         session,
         who,
@@ -335,6 +337,9 @@ def create_article(session: Session, who: Editor, *, data: ArticleCreate) -> Art
     session.flush()
     _write_relations(session, article.id, refs)
     _revise(session, who, article.id, 1, "create")
+    announce_save(
+        session, article, action="create", fields=sorted(data.model_fields_set), created=True
+    )
     audit(
         session,
         who,
@@ -387,6 +392,7 @@ def delete_article(session: Session, who: Editor, *, ref: str) -> None:
     """Delete the version `If-Match` names, with its byline, cards, corrections, revisions."""
     expected = who.expected_version()
     article = _article(session, ref)
+    announce_delete(session, article)
     result = session.execute(
         delete(Article).where(Article.id == article.id, Article.version == expected),
         execution_options={"synchronize_session": False},

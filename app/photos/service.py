@@ -5,10 +5,11 @@ from sqlmodel import Session
 
 from app.editorial import Editor, audit
 from app.errors import NotFound
+from app.events.outbox import emit_change
 from app.ids import new_id
 from app.models import Photo
 from app.photos import media
-from app.photos.schemas import PhotoCreate, PhotoMetadata
+from app.photos.schemas import PhotoCreate, PhotoMetadata, photo_out
 from app.visibility import Viewer, visible_photos
 
 
@@ -38,12 +39,24 @@ def photo_in_use(session: Session, photo: Photo) -> str | None:
     return f"{count} articles show it; take it out of them first" if count else None
 
 
+def _announce(session: Session, photo: Photo, fields: list[str]) -> None:
+    emit_change(
+        session,
+        "photo.created",
+        resource="photo",
+        representation=photo_out(photo),
+        fields=fields,
+        keys=[f"photo:{photo.id}"],
+    )
+
+
 def create_linked(session: Session, who: Editor, *, data: PhotoCreate) -> Photo:
     """A photo whose file lives elsewhere, known by its URL."""
     values = data.model_dump()
     values["renditions"] = sorted(values["renditions"], key=lambda r: r["width"])
     photo = Photo(id=new_id("pho"), **values)
     session.add(photo)
+    _announce(session, photo, sorted(data.model_fields_set))
     audit(
         session,
         who,
@@ -77,6 +90,7 @@ def create_uploaded(
         **data.model_dump(),
     )
     session.add(photo)
+    _announce(session, photo, ["file", *sorted(data.model_fields_set)])
     audit(
         session,
         who,

@@ -6,8 +6,9 @@ from sqlmodel import Session
 
 from app.editorial import Editor, audit, save_version
 from app.errors import NotFound, ValidationFailed
+from app.events.outbox import emit
 from app.models import Site
-from app.site.schemas import SiteUpdate
+from app.site.schemas import SiteUpdate, site_out
 
 
 def get_site(session: Session) -> Site:
@@ -35,6 +36,16 @@ def update_site(session: Session, who: Editor, *, data: SiteUpdate) -> Site:
         version = 1
     else:
         version = save_version(session, Site, 1, expected=who.expected_version(), values=values)  # type: ignore[arg-type]
+    session.flush()
+    site = session.get(Site, 1, populate_existing=True)
+    assert site is not None
+    emit(
+        session,
+        "site.updated",
+        subject_type="site",
+        subject_id="1",
+        data={"site": site_out(site), "fields": sorted(values), "surrogate_keys": ["site"]},
+    )
     audit(
         session,
         who,
@@ -45,6 +56,4 @@ def update_site(session: Session, who: Editor, *, data: SiteUpdate) -> Site:
         fields=sorted(values),
     )
     session.commit()
-    site = session.get(Site, 1, populate_existing=True)
-    assert site is not None
     return site
