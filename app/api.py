@@ -18,6 +18,7 @@ from app.sections.router import router as sections
 from app.site.router import router as site
 from app.sync.router import router as sync
 from app.tags.router import router as tags
+from app.webhooks.router import router as webhooks
 
 _known: dict[int, frozenset[str]] = {}
 
@@ -68,6 +69,7 @@ features = (
     feed,
     site,
     keys,
+    webhooks,
     audit,
     formats,
     popular,

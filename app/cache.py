@@ -28,7 +28,7 @@ from app.models import Scope as KeyScope
 log = logging.getLogger("byline.cache")
 
 # Editorial and admin reads: never kept, never served to another caller.
-UNCACHED_PREFIXES = ("/v1/keys", "/v1/audit")
+UNCACHED_PREFIXES = ("/v1/keys", "/v1/audit", "/v1/webhooks", "/v1/feed/stream")
 # Answers that change without a content write (view counts; the news sitemap's 48-hour
 # window), so the generation cannot tell when they are stale: rendered afresh every so
 # many seconds, and cached downstream no longer than that.

@@ -45,6 +45,12 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
         metrics_dir = tempfile.mkdtemp(prefix="byline-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     fast = importlib.util.find_spec("uvloop") and importlib.util.find_spec("httptools")
+    stop_worker = None
+    if settings.events_worker and not reload:
+        from app.webhooks.worker import start_in_thread
+
+        # One delivery worker for the whole server, beside the request workers.
+        stop_worker = start_in_thread()
     try:
         uvicorn.run(
             "app.main:app",
@@ -60,8 +66,35 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
             server_header=False,
         )
     finally:
+        if stop_worker is not None:
+            stop_worker.set()
         if metrics_dir:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Do what is due now, then exit.")
+def worker(once: bool) -> None:
+    """Deliver webhooks: fan out due events, send, retry. Any number may run at once."""
+    import logging
+    import signal
+    import threading
+
+    from app.webhooks.worker import Worker
+
+    logging.basicConfig(
+        level=get_settings().log_level.upper(), format="%(asctime)s %(name)s %(message)s"
+    )
+    runner = Worker()
+    if once:
+        while runner.run_once():
+            pass
+        runner.close()
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    runner.run(stop)
 
 
 @cli.command()

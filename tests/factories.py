@@ -116,3 +116,16 @@ def make_feed_entry(session: Session, **kw: Any) -> FeedEntry:
         **kw,
     }
     return _save(session, FeedEntry(**values))
+
+
+def make_webhook(session: Session, url: str, events: list[str] = ("*",), **kw: Any):  # type: ignore[assignment]
+    """A subscription (no URL check: that is the API's); returns (webhook, secret)."""
+    from app.models import Webhook
+    from app.webhooks.signing import new_secret
+
+    secret = new_secret()
+    webhook = _save(
+        session,
+        Webhook(**{"id": new_id("whk"), "url": url, "events": list(events), "secret": secret, **kw}),
+    )
+    return webhook, secret

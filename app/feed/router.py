@@ -1,12 +1,14 @@
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from app.auth import Reader
 from app.crud import Resource, add_routes
 from app.db import SessionDep
-from app.feed import service
+from app.feed import service, stream
 from app.feed.schemas import FIELDS, FeedEntryCreate, FeedEntryOut, FeedEntryUpdate, feed_entry_out
 from app.models import FeedEntry, FeedKind
 from app.pagination import PageDep, item_response, list_response
@@ -43,6 +45,39 @@ def list_feed(
     data = [fields.apply(feed_entry_out(entry, slug)) for entry, slug in result.items]
     keys = {"feed"}.union(*(_keys(entry) for entry, _ in result.items))
     return list_response(request, result, data, page.limit, keys=keys)
+
+
+def _stream_start(
+    last_event_id: Annotated[
+        str | None,
+        Header(description="Sent by EventSource when it reconnects: resume after it."),
+    ] = None,
+    since: Annotated[
+        datetime | None,
+        Query(description="Without Last-Event-ID: first send what changed after this time."),
+    ] = None,
+) -> stream.Position:
+    return stream.start_position(last_event_id, as_utc(since))
+
+
+@router.get(
+    "/stream",
+    response_class=EventSourceResponse,
+    responses={**PROBLEM_RESPONSES, 200: {"description": "An endless text/event-stream"}},
+)
+async def stream_feed(
+    viewer: Reader, start: Annotated[stream.Position, Depends(_stream_start)]
+) -> AsyncIterator[ServerSentEvent]:
+    """New and changed News Feed entries as Server-Sent Events, for live pages.
+
+    Events are `feed_entry.created`, `feed_entry.updated` (data: the entry, as
+    `/v1/feed/{id}` gives it) and `feed_entry.deleted` (data: `{"id": ...}`), each with an
+    `id:` that EventSource sends back as `Last-Event-ID` to resume where it stopped. A
+    `: heartbeat` comment comes every `STREAM_HEARTBEAT_SECONDS`; the server closes the
+    stream after `STREAM_MAX_SECONDS` and the client reconnects.
+    """
+    async for event in stream.events(viewer, start):
+        yield event
 
 
 @router.get("/{entry_id}", response_model=One[FeedEntryOut], responses=PROBLEM_RESPONSES)

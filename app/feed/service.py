@@ -81,3 +81,40 @@ def entry_out(session: Session, entry: FeedEntry) -> dict[str, Any]:
 
     slug = session.scalar(select(Article.slug).where(Article.id == entry.article_id))
     return feed_entry_out(entry, slug)
+
+
+# At most this many changes are read at once; a longer backlog streams over several polls.
+CHANGES_LIMIT = 200
+
+
+def changed_entries(
+    session: Session, *, after: datetime, viewer: Viewer
+) -> list[tuple[FeedEntry, str | None]]:
+    """Visible entries that appeared or changed after `after`: published after it (a
+    scheduled entry appears at its time) or saved after it; oldest change first."""
+    from sqlalchemy import or_
+
+    stmt = _with_article_slug(viewer).where(
+        or_(FeedEntry.updated_at > after, FeedEntry.published_at > after)
+    )
+    rows = [(row[0], row[1]) for row in session.execute(stmt.limit(CHANGES_LIMIT))]
+    return sorted(rows, key=lambda row: (change_time(row[0]), row[0].id))
+
+
+def change_time(entry: FeedEntry) -> datetime:
+    """When an entry last changed for a reader: saved, or (later) its time to appear."""
+    return max(entry.updated_at, entry.published_at or entry.updated_at)
+
+
+def deleted_entries(session: Session, *, after: datetime, viewer: Viewer) -> list[Any]:
+    """Tombstones of entries deleted after `after` that the viewer could have seen."""
+    from app.models import Deletion
+
+    if viewer.partner:
+        return []  # a partner saw only some entries; a bare id says nothing it can use
+    stmt = select(Deletion).where(
+        Deletion.resource_type == "feed_entry", Deletion.deleted_at > after
+    )
+    if not viewer.preview:
+        stmt = stmt.where(Deletion.public.is_(True))
+    return list(session.scalars(stmt.order_by(Deletion.deleted_at).limit(CHANGES_LIMIT)))

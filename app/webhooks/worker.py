@@ -1,0 +1,367 @@
+"""The delivery worker: fans due events out to their webhooks and delivers them.
+
+Each round, in short transactions of its own:
+1. **Dispatch.** Events that are due (`occurred_at` passed) and not yet dispatched are
+   marked dispatched and get one delivery per active webhook subscribed to their type, in
+   the same transaction; a scheduled story's `article.published` falls due at its time.
+2. **Claim.** Due deliveries get a lease (`lease_until`, `lease_token`) in one
+   `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING id`: on
+   PostgreSQL concurrent workers skip each other's rows, so no two send the same attempt.
+3. **Send**, several at once, signed per Standard Webhooks, no redirects followed, a short
+   time-out, only the start of the answer read.
+4. **Record** the attempt, and either finish the delivery or schedule the next try with
+   exponential backoff and jitter; a worker that died mid-batch leaves leases that run out,
+   and its deliveries are taken again (at least once: `webhook-id` lets receivers drop a
+   repeat).
+
+Nothing is held in memory between rounds: kill a worker at any point and another (or the
+same, restarted) carries on from the database.
+"""
+
+import logging
+import random
+import secrets
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, delete, exists, or_, select, update
+from sqlmodel import Session
+
+from app import __version__
+from app.config import Settings, get_settings
+from app.db import get_engine, utcnow
+from app.ids import new_id
+from app.models import DeliveryStatus, Event, Webhook, WebhookAttempt, WebhookDelivery
+from app.responses import dumps
+from app.webhooks import destinations, signing
+
+log = logging.getLogger("byline.webhooks")
+
+DISPATCH_BATCH = 200
+EXCERPT_BYTES = 1024
+EXCERPT_CHARS = 500
+PRUNE_EVERY_SECONDS = 600.0
+
+
+def backoff(attempt: int, settings: Settings, *, rng: random.Random | None = None) -> float:
+    """Seconds to wait after failed attempt number `attempt` (1, 2, ...): the base, four
+    times longer each time, capped, with ±20% jitter so that retries do not arrive in step."""
+    delay = min(
+        settings.webhook_retry_base_seconds * 4 ** (attempt - 1), settings.webhook_retry_max_seconds
+    )
+    return delay * (rng or random).uniform(0.8, 1.2)
+
+
+def message(event: Event) -> bytes:
+    """The body every delivery of `event` sends, byte for byte the same on each retry."""
+    return dumps(
+        {"id": event.id, "type": event.type, "timestamp": event.occurred_at, "data": event.data}
+    )
+
+
+def _subscribed(webhook: Webhook, event: Event) -> bool:
+    return webhook.created_at <= event.occurred_at and (
+        "*" in webhook.events or event.type in webhook.events
+    )
+
+
+@dataclass
+class Job:
+    delivery_id: str
+    attempt: int
+    token: str
+    url: str
+    secret: str
+    event: Event
+
+
+@dataclass
+class Outcome:
+    at: datetime
+    status_code: int | None = None
+    duration_ms: int = 0
+    error: str | None = None
+    excerpt: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class Worker:
+    def __init__(self, engine: Engine | None = None, settings: Settings | None = None) -> None:
+        self.engine = engine or get_engine()
+        self.settings = settings or get_settings()
+        self.policy = destinations.Policy.of(self.settings)
+        self._postgres = self.engine.dialect.name == "postgresql"
+        self._pruned = 0.0
+        timeout = self.settings.webhook_timeout_seconds
+        self.client = httpx.Client(
+            follow_redirects=False,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
+            headers={"user-agent": f"Byline-Webhooks/{__version__}"},
+            trust_env=False,
+        )
+        self.pool = ThreadPoolExecutor(
+            max_workers=self.settings.webhook_concurrency, thread_name_prefix="byline-webhook"
+        )
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.client.close()
+
+    def run(self, stop: threading.Event) -> None:
+        """Work until `stop` is set; a failing round is logged and the next one tried."""
+        log.info("webhook worker started")
+        try:
+            while not stop.is_set():
+                try:
+                    busy = self.run_once()
+                except Exception:
+                    log.exception("webhook worker round failed; retrying")
+                    busy = 0
+                if not busy:
+                    stop.wait(self.settings.webhook_poll_seconds)
+        finally:
+            self.close()
+            log.info("webhook worker stopped")
+
+    def run_once(self) -> int:
+        """One round: dispatch due events, deliver one batch. Returns how much it did."""
+        done = self.dispatch()
+        done += self.deliver()
+        if time.monotonic() - self._pruned > PRUNE_EVERY_SECONDS:
+            self.prune()
+        return done
+
+    # 1. Dispatch.
+
+    def dispatch(self) -> int:
+        """Give due events their deliveries; returns how many events were dispatched."""
+        now = utcnow()
+        due = (
+            select(Event.id)
+            .where(Event.dispatched_at.is_(None), Event.occurred_at <= now)
+            .order_by(Event.occurred_at, Event.id)
+            .limit(DISPATCH_BATCH)
+        )
+        if self._postgres:
+            due = due.with_for_update(skip_locked=True)
+        with Session(self.engine) as session:
+            claimed = session.scalars(
+                update(Event)
+                .where(Event.id.in_(due), Event.dispatched_at.is_(None))
+                .values(dispatched_at=now)
+                .returning(Event.id),
+                execution_options={"synchronize_session": False},
+            ).all()
+            if not claimed:
+                session.rollback()
+                return 0
+            events = session.scalars(select(Event).where(Event.id.in_(claimed))).all()
+            webhooks = session.scalars(select(Webhook).where(Webhook.active.is_(True))).all()
+            session.add_all(
+                WebhookDelivery(
+                    id=new_id("dlv"),
+                    webhook_id=webhook.id,
+                    event_id=event.id,
+                    event_type=event.type,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                for event in events
+                for webhook in webhooks
+                if _subscribed(webhook, event)
+            )
+            session.commit()
+        return len(claimed)
+
+    # 2. Claim, 3. send, 4. record.
+
+    def claim(self) -> list[Job]:
+        """Lease a batch of due deliveries to this worker."""
+        now = utcnow()
+        token = secrets.token_hex(8)
+        due = (
+            select(WebhookDelivery.id)
+            .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+            .where(
+                WebhookDelivery.next_attempt_at <= now,
+                or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
+                Webhook.active.is_(True),
+            )
+            .order_by(WebhookDelivery.next_attempt_at)
+            .limit(self.settings.webhook_batch)
+        )
+        if self._postgres:
+            due = due.with_for_update(skip_locked=True, of=WebhookDelivery)
+        lease = now + timedelta(seconds=self.settings.webhook_lease_seconds)
+        with Session(self.engine) as session:
+            claimed = session.scalars(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(due))
+                .values(lease_until=lease, lease_token=token)
+                .returning(WebhookDelivery.id),
+                execution_options={"synchronize_session": False},
+            ).all()
+            session.commit()
+            if not claimed:
+                return []
+            rows = session.execute(
+                select(WebhookDelivery, Webhook, Event)
+                .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+                .join(Event, Event.id == WebhookDelivery.event_id)
+                .where(WebhookDelivery.id.in_(claimed))
+            ).all()
+            return [
+                Job(d.id, d.attempts + 1, token, webhook.url, webhook.secret, event)
+                for d, webhook, event in rows
+            ]
+
+    def deliver(self) -> int:
+        """Claim a batch, send it (several at once), record each outcome."""
+        jobs = self.claim()
+        for job, outcome in zip(jobs, self.pool.map(self.send, jobs), strict=True):
+            self.record(job, outcome)
+        return len(jobs)
+
+    def send(self, job: Job) -> Outcome:
+        """One attempt: POST the signed message to the checked address."""
+        body = message(job.event)
+        outcome = Outcome(at=utcnow())
+        started = time.perf_counter()
+        try:
+            target = destinations.resolve(job.url, self.policy)
+            headers = {
+                "content-type": "application/json",
+                "host": target.host_header,
+                **signing.headers(job.secret, message_id=job.event.id, at=outcome.at, body=body),
+            }
+            with self.client.stream(
+                "POST", target.url, content=body, headers=headers, extensions=target.extensions
+            ) as response:
+                outcome.status_code = response.status_code
+                outcome.excerpt = _excerpt(response)
+        except destinations.Refused as exc:
+            outcome.error = f"refused: {exc}"
+        except httpx.TimeoutException:
+            outcome.error = f"timed out after {self.settings.webhook_timeout_seconds:g} s"
+        except httpx.HTTPError as exc:
+            outcome.error = f"{type(exc).__name__}: {exc}"[:500]
+        outcome.duration_ms = round((time.perf_counter() - started) * 1000)
+        if outcome.status_code is not None and not outcome.succeeded and outcome.error is None:
+            redirect = 300 <= outcome.status_code < 400
+            outcome.error = "redirects are not followed" if redirect else None
+        return outcome
+
+    def record(self, job: Job, outcome: Outcome) -> None:
+        """Store the attempt and what follows from it, if this worker still holds the lease."""
+        now = utcnow()
+        values: dict[str, Any] = {
+            "attempts": job.attempt,
+            "lease_until": None,
+            "lease_token": None,
+            "last_attempt_at": outcome.at,
+            "last_status_code": outcome.status_code,
+            "last_error": outcome.error,
+        }
+        if outcome.succeeded:
+            values.update(status=DeliveryStatus.succeeded, next_attempt_at=None, completed_at=now)
+        elif job.attempt >= self.settings.webhook_max_attempts:
+            values.update(status=DeliveryStatus.failed, next_attempt_at=None, completed_at=now)
+        else:
+            wait = backoff(job.attempt, self.settings)
+            values.update(
+                status=DeliveryStatus.pending, next_attempt_at=now + timedelta(seconds=wait)
+            )
+        with Session(self.engine) as session:
+            kept = session.execute(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.id == job.delivery_id, WebhookDelivery.lease_token == job.token
+                )
+                .values(**values),
+                execution_options={"synchronize_session": False},
+            ).rowcount
+            if not kept:
+                # The lease ran out and another worker took the delivery over: its record wins.
+                session.rollback()
+                log.warning("delivery %s: lease lost, attempt not recorded", job.delivery_id)
+                return
+            session.add(
+                WebhookAttempt(
+                    id=new_id("att"),
+                    delivery_id=job.delivery_id,
+                    number=job.attempt,
+                    at=outcome.at,
+                    status_code=outcome.status_code,
+                    duration_ms=outcome.duration_ms,
+                    error=outcome.error,
+                    response_excerpt=outcome.excerpt,
+                )
+            )
+            if outcome.succeeded:
+                self._resume_backlog(session, job.delivery_id, now)
+            session.commit()
+
+    @staticmethod
+    def _resume_backlog(session: Session, delivery_id: str, now: datetime) -> None:
+        """The receiver answers again: what waits for it in backoff goes now, not hours later."""
+        webhook_id = select(WebhookDelivery.webhook_id).where(WebhookDelivery.id == delivery_id)
+        session.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.webhook_id == webhook_id.scalar_subquery(),
+                WebhookDelivery.status == DeliveryStatus.pending,
+                WebhookDelivery.attempts > 0,
+                WebhookDelivery.next_attempt_at > now,
+            )
+            .values(next_attempt_at=now),
+            execution_options={"synchronize_session": False},
+        )
+
+    # Housekeeping.
+
+    def prune(self) -> int:
+        """Delete events (and their deliveries) past the retention period, once finished."""
+        self._pruned = time.monotonic()
+        cutoff = utcnow() - timedelta(days=self.settings.event_retention_days)
+        pending = exists().where(
+            WebhookDelivery.event_id == Event.id,
+            WebhookDelivery.status == DeliveryStatus.pending,
+        )
+        with Session(self.engine) as session:
+            gone = session.execute(
+                delete(Event).where(
+                    Event.occurred_at < cutoff, Event.dispatched_at.is_not(None), ~pending
+                ),
+                execution_options={"synchronize_session": False},
+            ).rowcount
+            session.commit()
+        return gone
+
+
+def _excerpt(response: httpx.Response) -> str | None:
+    """At most the first EXCERPT_BYTES of the answer: a receiver's body is never kept whole."""
+    read = b""
+    for chunk in response.iter_bytes():
+        read += chunk
+        if len(read) >= EXCERPT_BYTES:
+            break
+    if not read:
+        return None
+    return read[:EXCERPT_BYTES].decode("utf-8", "replace")[:EXCERPT_CHARS]
+
+
+def start_in_thread() -> threading.Event:
+    """Run a worker on a daemon thread of this process (`byline serve`); set the returned
+    event to stop it."""
+    stop = threading.Event()
+    worker = Worker()
+    threading.Thread(target=worker.run, args=(stop,), name="byline-worker", daemon=True).start()
+    return stop

@@ -1,0 +1,165 @@
+"""Webhook subscriptions through the API (`admin`): the secret shown once, URLs checked,
+event types validated, changes audited, the delivery log and redelivery."""
+
+import pytest
+from sqlalchemy import select
+
+from app.models import AuditEvent, WebhookDelivery
+from app.webhooks import destinations
+from app.webhooks.worker import Worker
+from tests.factories import make_key
+from tests.receiver import Receiver
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def admin(session) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_key(session, 'admin')}"}
+
+
+@pytest.fixture
+def local(settings_env) -> None:
+    """Tests and local development allow their own host by configuration."""
+    settings_env(WEBHOOK_ALLOWED_HOSTS="127.0.0.1")
+
+
+async def subscribe(client, admin, **body) -> dict:
+    body = {"url": "http://127.0.0.1:9/hook", "events": ["article.published"], **body}
+    response = await client.post("/v1/webhooks", json=body, headers=admin)
+    assert response.status_code == 201, response.text
+    return response.json()["data"]
+
+
+async def test_the_secret_is_shown_once(client, admin, local):
+    created = await subscribe(client, admin, description="CDN purge")
+    assert created["secret"].startswith("whsec_")
+    assert created["active"] is True and created["events"] == ["article.published"]
+    one = await client.get(f"/v1/webhooks/{created['id']}", headers=admin)
+    listed = await client.get("/v1/webhooks", headers=admin)
+    assert one.status_code == 200 and "secret" not in one.json()["data"]
+    assert [w["id"] for w in listed.json()["data"]] == [created["id"]]
+    assert "secret" not in listed.text and created["secret"] not in listed.text
+    assert one.headers["cache-control"] == "private, no-store"
+
+
+async def test_webhooks_need_the_admin_scope(client, session, local):
+    writer = {"Authorization": f"Bearer {make_key(session, 'content:write')}"}
+    assert (await client.get("/v1/webhooks", headers=writer)).status_code == 403
+    assert (await client.get("/v1/webhooks")).status_code == 401
+    body = {"url": "http://127.0.0.1:9/", "events": ["*"]}
+    assert (await client.post("/v1/webhooks", json=body, headers=writer)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("ftp://example.com/hook", "http or https"),
+        ("https://user:pw@example.com/hook", "credentials"),
+        ("http://127.0.0.1:8000/hook", "private or local"),
+        ("http://10.1.2.3/hook", "private or local"),
+        ("http://169.254.169.254/latest/meta-data", "private or local"),
+        ("http://[::1]/hook", "private or local"),
+        ("http://[::ffff:127.0.0.1]/hook", "private or local"),
+        ("http://localhost:8000/hook", "local host name"),
+    ],
+)
+async def test_private_and_malformed_destinations_are_refused(client, admin, url, reason):
+    response = await client.post(
+        "/v1/webhooks", json={"url": url, "events": ["*"]}, headers=admin
+    )
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["errors"][0]["field"] == "url"
+    assert reason in problem["errors"][0]["message"]
+
+
+async def test_unknown_event_types_are_refused(client, admin, local):
+    for events in (["article.exploded"], [], ["*", "article.updated"], ["tag.created"] * 2):
+        response = await client.post(
+            "/v1/webhooks", json={"url": "http://127.0.0.1:9/", "events": events}, headers=admin
+        )
+        assert response.status_code == 422, events
+        assert response.json()["errors"][0]["field"].startswith("events")
+
+
+async def test_update_and_delete_are_audited_and_honour_if_match(client, admin, local):
+    created = await subscribe(client, admin)
+    path = f"/v1/webhooks/{created['id']}"
+    paused = await client.patch(path, json={"active": False, "events": ["*"]}, headers=admin)
+    assert paused.status_code == 200
+    assert paused.json()["data"]["active"] is False and paused.json()["data"]["version"] == 2
+    stale = await client.patch(
+        path, json={"description": "x"}, headers={**admin, "If-Match": '"1-0"'}
+    )
+    assert stale.status_code == 412
+    moved = await client.patch(path, json={"url": "http://10.0.0.8/"}, headers=admin)
+    assert moved.status_code == 422
+    assert (await client.delete(path, headers=admin)).status_code == 204
+    assert (await client.get(path, headers=admin)).status_code == 404
+    audit = await client.get("/v1/audit?resource_type=webhook", headers=admin)
+    actions = {a["action"] for a in audit.json()["data"]}
+    assert {"webhook.create", "webhook.update", "webhook.delete"} <= actions
+
+
+def test_policy_allows_listed_hosts_and_networks():
+    from app.config import Settings
+
+    policy = destinations.Policy.of(Settings(webhook_allowed_hosts="hooks.internal, 10.0.0.0/8"))
+    assert destinations.check_url("http://hooks.internal/x", policy) is None
+    assert destinations.check_url("http://10.9.9.9/x", policy) is None
+    assert destinations.check_url("http://192.168.1.1/x", policy) is not None
+    assert destinations.check_url("https://93.184.216.34/x", destinations.Policy()) is None
+    open_policy = destinations.Policy(allow_private=True)
+    assert destinations.check_url("http://localhost/x", open_policy) is None
+
+
+async def test_delivery_log_and_redelivery(client, session, admin, local, settings_env):
+    receiver = Receiver().start()
+    try:
+        created = await subscribe(client, admin, url=receiver.url, events=["feed_entry.created"])
+        writer = {"Authorization": f"Bearer {make_key(session, 'content:write')}"}
+        entry = await client.post("/v1/feed", json={"title": "Live"}, headers=writer)
+        assert entry.status_code == 201
+        settings_env(WEBHOOK_ALLOWED_HOSTS="127.0.0.1")
+        worker = Worker()
+        while worker.run_once():
+            pass
+        path = f"/v1/webhooks/{created['id']}/deliveries"
+        listed = (await client.get(path, headers=admin)).json()["data"]
+        assert len(listed) == 1
+        delivery = listed[0]
+        assert delivery["status"] == "succeeded" and delivery["event_type"] == "feed_entry.created"
+        assert delivery["log"][0]["status_code"] == 200
+        assert delivery["log"][0]["response_excerpt"] == "ok"
+        assert delivery["log"][0]["duration_ms"] >= 0
+
+        again = await client.post(f"{path}/{delivery['id']}/redeliver", headers=admin)
+        assert again.status_code == 202 and again.json()["data"]["status"] == "pending"
+        while worker.run_once():
+            pass
+        worker.close()
+        one = (await client.get(f"{path}/{delivery['id']}", headers=admin)).json()["data"]
+        assert one["attempts"] == 2 and [a["number"] for a in one["log"]] == [1, 2]
+        # The same message twice: same webhook-id, so the receiver can drop the repeat.
+        assert receiver.ids()[0] == receiver.ids()[1] == delivery["event_id"]
+        filtered = await client.get(f"{path}?status=failed", headers=admin)
+        assert filtered.json()["data"] == []
+        missing = await client.post(f"{path}/dlv_nope/redeliver", headers=admin)
+        assert missing.status_code == 404
+    finally:
+        receiver.stop()
+
+
+async def test_deleting_a_webhook_takes_its_deliveries(client, session, admin, local):
+    created = await subscribe(client, admin, events=["*"])
+    writer = {"Authorization": f"Bearer {make_key(session, 'content:write')}"}
+    await client.post("/v1/tags", json={"name": "Drones"}, headers=writer)
+    worker = Worker()
+    worker.dispatch()
+    worker.close()
+    assert session.scalars(select(WebhookDelivery)).all()
+    assert (await client.delete(f"/v1/webhooks/{created['id']}", headers=admin)).status_code == 204
+    session.expire_all()
+    assert session.scalars(select(WebhookDelivery)).all() == []
+    assert session.scalars(select(AuditEvent).where(AuditEvent.action == "webhook.delete")).first()
