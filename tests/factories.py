@@ -126,6 +126,8 @@ def make_webhook(session: Session, url: str, events: list[str] = ("*",), **kw: A
     secret = new_secret()
     webhook = _save(
         session,
-        Webhook(**{"id": new_id("whk"), "url": url, "events": list(events), "secret": secret, **kw}),
+        Webhook(
+            **{"id": new_id("whk"), "url": url, "events": list(events), "secret": secret, **kw}
+        ),
     )
     return webhook, secret

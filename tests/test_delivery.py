@@ -154,9 +154,7 @@ def test_backoff_grows_fourfold_with_jitter_over_hours():
     assert sum(waits) > 12 * 3600
 
 
-def test_a_receiver_down_for_long_gets_every_event_once_it_is_back(
-    session, receiver, make_worker
-):
+def test_a_receiver_down_for_long_gets_every_event_once_it_is_back(session, receiver, make_worker):
     make_webhook(session, receiver.url)
     receiver.stop()
     ids = happen(session, 5)

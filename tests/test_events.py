@@ -28,7 +28,9 @@ def events(session, subject_id: str | None = None) -> list[Event]:
 
 
 async def draft(client, editor, **body) -> dict:
-    response = await client.post("/v1/articles", json={"headline": "A story", **body}, headers=editor)
+    response = await client.post(
+        "/v1/articles", json={"headline": "A story", **body}, headers=editor
+    )
     assert response.status_code == 201, response.text
     return response.json()["data"]
 
@@ -120,9 +122,7 @@ async def test_rescheduling_replaces_the_due_event_and_unpublishing_drops_it(
     assert not [e for e in events(session, article["id"]) if e.type == "article.published"]
 
 
-async def test_publishing_under_embargo_is_announced_when_the_embargo_ends(
-    client, session, editor
-):
+async def test_publishing_under_embargo_is_announced_when_the_embargo_ends(client, session, editor):
     article = await draft(client, editor)
     until = (utcnow() + timedelta(hours=1)).replace(microsecond=0)
     await post(

@@ -65,9 +65,7 @@ async def test_webhooks_need_the_admin_scope(client, session, local):
     ],
 )
 async def test_private_and_malformed_destinations_are_refused(client, admin, url, reason):
-    response = await client.post(
-        "/v1/webhooks", json={"url": url, "events": ["*"]}, headers=admin
-    )
+    response = await client.post("/v1/webhooks", json={"url": url, "events": ["*"]}, headers=admin)
     assert response.status_code == 422
     problem = response.json()
     assert problem["errors"][0]["field"] == "url"

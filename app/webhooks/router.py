@@ -65,8 +65,9 @@ def read_webhook(webhook_id: str, session: SessionDep, _: Admin) -> JSONResponse
 def update_webhook(
     webhook_id: str, body: WebhookUpdate, request: Request, session: SessionDep, admin: Admin
 ) -> JSONResponse:
-    """Change the URL, the events, the description, or pause it (`active: false`: events
-    wait, undelivered, until it is active again). `If-Match` is checked when sent."""
+    """Change the URL, the events, the description, or pause it (`active: false`: it gets
+    no new events, and deliveries under way wait until it is active again). `If-Match` is
+    checked when sent."""
     webhook = service.update_webhook(
         session, Editor.of(request, admin), webhook_id=webhook_id, data=body
     )

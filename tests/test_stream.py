@@ -1,0 +1,185 @@
+"""`GET /v1/feed/stream` against a real server with two workers: entries written by any
+process arrive, updates and deletions too, `Last-Event-ID` resumes, heartbeats keep the
+connection, and nobody sees what the feed would not show them."""
+
+import threading
+import time
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from app.db import utcnow
+from app.models import ArticleStatus, FeedEntry
+from tests.factories import make_article, make_feed_entry, make_key, make_section
+from tests.servers import running_server
+
+STREAM_ENV = {
+    "STREAM_POLL_SECONDS": "0.1",
+    "STREAM_HEARTBEAT_SECONDS": "0.3",
+    "STREAM_MAX_SECONDS": "60",
+}
+
+
+class Listener:
+    """Reads a stream on a thread of its own, parsing events as EventSource does."""
+
+    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
+        self.events: list[dict[str, str]] = []
+        self.comments: list[str] = []
+        self.status: int | None = None
+        self._stop = threading.Event()
+        self._open = threading.Event()
+        self._thread = threading.Thread(target=self._read, args=(url, headers or {}), daemon=True)
+        self._thread.start()
+        assert self._open.wait(10), "stream did not open"
+
+    def _read(self, url: str, headers: dict[str, str]) -> None:
+        with httpx.stream("GET", url, headers=headers, timeout=10) as response:
+            self.status = response.status_code
+            self.content_type = response.headers.get("content-type", "")
+            self._open.set()
+            fields: dict[str, str] = {}
+            for line in response.iter_lines():
+                if self._stop.is_set():
+                    return
+                if not line:
+                    if "data" in fields:
+                        self.events.append(fields)
+                    fields = {}
+                elif line.startswith(":"):
+                    self.comments.append(line[1:].strip())
+                else:
+                    name, _, value = line.partition(":")
+                    fields[name] = value.removeprefix(" ")
+
+    def wait_for(self, condition, timeout: float = 10) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition(self):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def ids(self, kind: str | None = None) -> list[str]:
+        import json
+
+        return [
+            json.loads(e["data"])["id"] for e in self.events if kind is None or e["event"] == kind
+        ]
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(engine):
+    with running_server(workers=2, **STREAM_ENV) as base:
+        yield base
+
+
+def now_entry(session, **kw) -> FeedEntry:
+    at = utcnow()
+    return make_feed_entry(session, published_at=at, created_at=at, updated_at=at, **kw)
+
+
+def test_entries_from_any_process_arrive_with_heartbeats(session, server):
+    listener = Listener(f"{server}/v1/feed/stream")
+    try:
+        assert listener.status == 200
+        assert listener.content_type.startswith("text/event-stream")
+        # Written by this test process, not by any server worker: nothing in memory to share.
+        entry = now_entry(session, title="Sirens over Kyiv")
+        assert listener.wait_for(lambda s: entry.id in s.ids())
+        [event] = listener.events
+        assert event["event"] == "feed_entry.created" and event["id"]
+        assert listener.wait_for(lambda s: "heartbeat" in s.comments)
+    finally:
+        listener.close()
+
+
+def test_updates_and_deletions_follow(session, server):
+    writer = {"Authorization": f"Bearer {make_key(session, 'content:write')}"}
+    listener = Listener(f"{server}/v1/feed/stream")
+    try:
+        created = httpx.post(f"{server}/v1/feed", json={"title": "First"}, headers=writer)
+        entry_id = created.json()["data"]["id"]
+        assert listener.wait_for(lambda s: entry_id in s.ids("feed_entry.created"))
+        changed = httpx.patch(
+            f"{server}/v1/feed/{entry_id}",
+            json={"title": "Second"},
+            headers={**writer, "If-Match": created.headers["etag"]},
+        )
+        assert listener.wait_for(lambda s: entry_id in s.ids("feed_entry.updated"))
+        deleted = httpx.delete(
+            f"{server}/v1/feed/{entry_id}",
+            headers={**writer, "If-Match": changed.headers["etag"]},
+        )
+        assert deleted.status_code == 204
+        assert listener.wait_for(lambda s: entry_id in s.ids("feed_entry.deleted"))
+        assert [e["event"] for e in listener.events] == [
+            "feed_entry.created",
+            "feed_entry.updated",
+            "feed_entry.deleted",
+        ]
+    finally:
+        listener.close()
+
+
+def test_last_event_id_resumes_after_what_was_sent(session, server):
+    first = Listener(f"{server}/v1/feed/stream")
+    try:
+        seen = now_entry(session)
+        assert first.wait_for(lambda s: seen.id in s.ids())
+        resume_from = first.events[-1]["id"]
+    finally:
+        first.close()
+    missed = now_entry(session)  # while no one listened
+    second = Listener(f"{server}/v1/feed/stream", {"Last-Event-ID": resume_from})
+    try:
+        assert second.wait_for(lambda s: missed.id in s.ids())
+        time.sleep(0.5)
+        assert second.ids() == [missed.id]
+    finally:
+        second.close()
+
+
+def test_drafts_never_stream_and_scheduled_entries_arrive_at_their_time(session, server):
+    listener = Listener(f"{server}/v1/feed/stream")
+    try:
+        now_entry(session, status=ArticleStatus.draft, title="Not yet")
+        at = utcnow() + timedelta(seconds=1.5)
+        later = make_feed_entry(session, published_at=at, updated_at=utcnow())
+        time.sleep(0.8)
+        assert listener.events == []
+        assert listener.wait_for(lambda s: later.id in s.ids(), timeout=5)
+        assert time.time() >= at.timestamp()
+        assert listener.ids() == [later.id]
+    finally:
+        listener.close()
+
+
+def test_a_partner_streams_only_entries_about_its_stories(session, server):
+    mine = make_section(session, slug="business")
+    other = make_section(session, slug="sport")
+    partner = make_key(session, "partner", sections=["business"])
+    ours = make_article(session, section_id=mine.id)
+    theirs = make_article(session, section_id=other.id)
+    listener = Listener(f"{server}/v1/feed/stream", {"Authorization": f"Bearer {partner}"})
+    try:
+        hidden = now_entry(session, article_id=theirs.id)
+        shown = now_entry(session, article_id=ours.id)
+        assert listener.wait_for(lambda s: shown.id in s.ids())
+        assert hidden.id not in listener.ids()
+    finally:
+        listener.close()
+
+
+@pytest.mark.anyio
+async def test_a_bad_last_event_id_is_a_problem(client):
+    response = await client.get("/v1/feed/stream", headers={"Last-Event-ID": "yesterday"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "Last-Event-ID"
+    unknown = await client.get("/v1/feed/stream?cursor=x")
+    assert unknown.status_code == 400
