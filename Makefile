@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format openapi openapi-check migrate demo bench bench-writes clean
+.PHONY: install run test lint format openapi openapi-check migrate demo bench bench-writes bench-events clean
 
 # Creates the virtual environment and installs Byline with its server and test extras.
 $(INSTALLED): pyproject.toml
@@ -55,3 +55,8 @@ bench: $(INSTALLED)
 # Editorial writes: create, PATCH and publish, BENCH_WRITES (200) times.
 bench-writes: $(INSTALLED)
 	$(BIN)/python -m app.bench.writes
+
+# Webhook delivery throughput and latency, and the live stream's fan-out: BENCH_EVENTS (2000),
+# BENCH_STREAMS (200).
+bench-events: $(INSTALLED)
+	$(BIN)/python -m app.bench.events

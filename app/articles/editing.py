@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.articles.blocks import body_columns, inline_text
-from app.articles.events import announce_delete, announce_save
+from app.articles.events import announce_delete, announce_save, seen_from
 from app.articles.schemas import (
     ArticleCreate,
     ArticleUpdate,
@@ -291,27 +291,33 @@ def _done(session: Session, article_id: str) -> Article:
 def _finish(
     session: Session,
     who: Editor,
-    article_id: str,
+    article: Article,
     version: int,
     action: str,
     fields: list[str],
     *,
     revision_action: str | None = None,
 ) -> Article:
-    """Revision, events, audit, commit: the end of every save of an article."""
-    _revise(session, who, article_id, version, revision_action or action)
-    announce_save(session, session.get(Article, article_id), action=action, fields=fields)
+    """Revision, events, audit, commit: the end of every save of an article.
+
+    `article` is the row as the caller loaded it before the save: `save_version` writes
+    with an UPDATE that leaves the loaded object as it was, so it still tells what readers
+    saw before (the events need that), until `_revise` reloads it.
+    """
+    before = seen_from(article)
+    _revise(session, who, article.id, version, revision_action or action)
+    announce_save(session, article, action=action, fields=fields, before=before)
     audit(
         session,
         who,
         action=f"article.{action}",
         resource_type="article",
-        resource_id=article_id,
+        resource_id=article.id,
         version=version,
         fields=fields,
     )
     _commit(session)
-    return _done(session, article_id)
+    return _done(session, article.id)
 
 
 def create_article(session: Session, who: Editor, *, data: ArticleCreate) -> Article:
@@ -338,7 +344,12 @@ def create_article(session: Session, who: Editor, *, data: ArticleCreate) -> Art
     _write_relations(session, article.id, refs)
     _revise(session, who, article.id, 1, "create")
     announce_save(
-        session, article, action="create", fields=sorted(data.model_fields_set), created=True
+        session,
+        article,
+        action="create",
+        fields=sorted(data.model_fields_set),
+        before=None,
+        created=True,
     )
     audit(
         session,
@@ -356,7 +367,7 @@ def create_article(session: Session, who: Editor, *, data: ArticleCreate) -> Art
 def _save(
     session: Session,
     who: Editor,
-    article_id: str,
+    article: Article,
     *,
     values: dict[str, Any],
     action: str,
@@ -364,10 +375,10 @@ def _save(
     fields: list[str],
     refs: _Refs | None = None,
 ) -> Article:
-    version = save_version(session, Article, article_id, expected=expected, values=values)
+    version = save_version(session, Article, article.id, expected=expected, values=values)
     if refs is not None:
-        _write_relations(session, article_id, refs)
-    return _finish(session, who, article_id, version, action, fields)
+        _write_relations(session, article.id, refs)
+    return _finish(session, who, article, version, action, fields)
 
 
 def update_article(session: Session, who: Editor, *, ref: str, data: ArticleUpdate) -> Article:
@@ -379,7 +390,7 @@ def update_article(session: Session, who: Editor, *, ref: str, data: ArticleUpda
     return _save(
         session,
         who,
-        article.id,
+        article,
         values=refs.columns,
         action="update",
         expected=expected,
@@ -437,7 +448,7 @@ def publish_article(session: Session, who: Editor, *, ref: str, data: PublishIn)
     return _save(
         session,
         who,
-        article.id,
+        article,
         values=values,
         action="publish",
         expected=who.expected_version(required=False),
@@ -461,7 +472,7 @@ def schedule_article(session: Session, who: Editor, *, ref: str, data: ScheduleI
     return _save(
         session,
         who,
-        article.id,
+        article,
         values=values,
         action="schedule",
         expected=who.expected_version(required=False),
@@ -481,7 +492,7 @@ def unpublish_article(session: Session, who: Editor, *, ref: str) -> Article:
     return _save(
         session,
         who,
-        article.id,
+        article,
         values=values,
         action="unpublish",
         expected=who.expected_version(required=False),
@@ -496,7 +507,7 @@ def add_correction(session: Session, who: Editor, *, ref: str, text: str) -> Art
         session, Article, article.id, expected=who.expected_version(required=False), values={}
     )
     session.add(Correction(id=new_id("cor"), article_id=article.id, text=text))
-    return _finish(session, who, article.id, version, "correct", ["corrections"])
+    return _finish(session, who, article, version, "correct", ["corrections"])
 
 
 def _link_values(session: Session, data: RelatedIn, sent: set[str]) -> dict[str, Any]:
@@ -537,7 +548,7 @@ def add_related(session: Session, who: Editor, *, ref: str, data: RelatedIn) -> 
         position = 0 if last is None else last + 1
     link = RelatedLink(id=new_id("rel"), article_id=article.id, position=position, **values)
     session.add(link)
-    return _finish(session, who, article.id, version, "relate", ["related"])
+    return _finish(session, who, article, version, "relate", ["related"])
 
 
 def _link(session: Session, article: Article, link_id: str) -> RelatedLink:
@@ -568,7 +579,7 @@ def update_related(
     version = save_version(session, Article, article.id, expected=expected, values={})
     if values:
         session.execute(update(RelatedLink).where(RelatedLink.id == link.id).values(**values))
-    return _finish(session, who, article.id, version, "relate", ["related"])
+    return _finish(session, who, article, version, "relate", ["related"])
 
 
 def delete_related(session: Session, who: Editor, *, ref: str, link_id: str) -> Article:
@@ -580,7 +591,7 @@ def delete_related(session: Session, who: Editor, *, ref: str, link_id: str) -> 
     values = body_columns(body) if len(body) != len(article.body) else {}
     version = save_version(session, Article, article.id, expected=expected, values=values)
     session.execute(delete(RelatedLink).where(RelatedLink.id == link.id))
-    return _finish(session, who, article.id, version, "relate", ["related"])
+    return _finish(session, who, article, version, "relate", ["related"])
 
 
 # Revisions.
@@ -664,6 +675,7 @@ def restore_revision(session: Session, who: Editor, *, ref: str, number: int) ->
     revision = get_revision(session, ref=ref, number=number)
     old = revision.snapshot
     article_id = revision.article_id
+    article = _article(session, article_id)
     values = {name: old[name] for name in _RESTORED if name in old}
     # What has been deleted since cannot come back; the story comes back without it.
     if values.get("section_id") and session.get(Section, values["section_id"]) is None:
@@ -702,7 +714,7 @@ def restore_revision(session: Session, who: Editor, *, ref: str, number: int) ->
     return _finish(
         session,
         who,
-        article_id,
+        article,
         version,
         "restore",
         sorted(values),

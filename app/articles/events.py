@@ -5,23 +5,23 @@ save, or, for a scheduled or embargoed story, at its time: that event is written
 save and falls due then), `article.unpublished` when it stops being visible,
 `article.scheduled` when a save sets a future time, `article.updated` for any other save.
 Each carries the story as an editor sees it (without its body) and the surrogate keys a
-CDN should purge.
+CDN should purge. The payload is built from the rows the save has just written, in its
+transaction.
 """
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from app.articles import service
-from app.articles.schemas import INCLUDES, article_out, surrogate_keys
+from app.articles.schemas import article_out, surrogate_keys
 from app.db import utcnow
 from app.events.outbox import cancel_deferred, emit
-from app.models import Article, ArticleRevision
-from app.timeparams import as_utc
-from app.visibility import Viewer, visible_from
+from app.models import Article, RelatedLink
+from app.visibility import Viewer, public_status, visible_from
 
+_EMBEDS = ("authors", "tags")
 # The article as a payload carries: enough to act on, not the whole body.
 _PAYLOAD_FIELDS = (
     "id",
@@ -43,47 +43,46 @@ _PAYLOAD_FIELDS = (
 
 
 def payload(session: Session, article: Article, *, now: datetime, fields: list[str]) -> dict:
-    """The `data` of an article event: the story, the fields the save touched, purge keys."""
+    """The `data` of an article event: the story as a list gives it (with byline and tags),
+    the fields the save touched, and every surrogate key a CDN should purge."""
     viewer = Viewer(preview=True, now=now)
-    embeds = service.load_embeds(session, [article], include=INCLUDES, viewer=viewer, detail=True)
-    out = article_out(article, embeds, include=INCLUDES, now=now, detail=True)
+    embeds = service.load_embeds(session, [article], include=_EMBEDS, viewer=viewer)
+    out = article_out(article, embeds, include=_EMBEDS, now=now)
+    keys = surrogate_keys(out) | {"articles"}
+    photos = [article.lead_photo_id, *(b["photo_id"] for b in article.body if b["type"] == "photo")]
+    keys.update(f"photo:{photo}" for photo in photos if photo)
+    targets = session.scalars(
+        select(RelatedLink.target_article_id).where(
+            RelatedLink.article_id == article.id, RelatedLink.target_article_id.is_not(None)
+        )
+    )
+    keys.update(f"article:{target}" for target in targets)
     return {
         "article": {name: out.get(name) for name in _PAYLOAD_FIELDS},
         "embargo_until": article.embargo_until,
         "fields": sorted(fields),
-        "surrogate_keys": sorted(surrogate_keys(out) | {"articles"}),
+        "surrogate_keys": sorted(keys),
     }
 
 
-def _when(value: Any) -> datetime | None:
-    return as_utc(datetime.fromisoformat(value)) if value else None
-
-
-def _visible_before(session: Session, article_id: str, version: int) -> datetime | None:
-    """When readers saw the story as the previous save left it (every save is a revision)."""
-    snapshot = session.scalar(
-        select(ArticleRevision.snapshot).where(
-            ArticleRevision.article_id == article_id, ArticleRevision.number == version - 1
-        )
-    )
-    if not snapshot:
-        return None
-    return visible_from(
-        snapshot["status"], _when(snapshot["published_at"]), _when(snapshot["embargo_until"])
-    )
-
-
-def _visible(article: Article) -> datetime | None:
+def seen_from(article: Article) -> datetime | None:
+    """When readers see `article` as it is now in memory (None: not live)."""
     return visible_from(article.status, article.published_at, article.embargo_until)
 
 
 def announce_save(
-    session: Session, article: Article, *, action: str, fields: list[str], created: bool = False
+    session: Session,
+    article: Article,
+    *,
+    action: str,
+    fields: list[str],
+    before: datetime | None,
+    created: bool = False,
 ) -> None:
-    """The events of one save of `article` (already flushed), in its transaction."""
+    """The events of one save of `article` (flushed and reloaded), in its transaction;
+    `before` is when readers saw the story before the save (`seen_from` then)."""
     now = utcnow()
-    after = _visible(article)
-    before = None if created else _visible_before(session, article.id, article.version)
+    after = seen_from(article)
     was_visible = before is not None and before <= now
     is_visible = after is not None and after <= now
     if created:
@@ -97,21 +96,28 @@ def announce_save(
     else:
         kind = "article.updated"
     data = payload(session, article, now=now, fields=fields)
-    if kind == "article.scheduled":
-        data["visible_at"] = after
-    emit(session, kind, subject_type="article", subject_id=article.id, data=data)
-    # The moment readers will see it is written now and falls due then; any earlier plan
-    # for this story (another time, or none any more) is dropped.
-    cancel_deferred(
-        session, type_="article.published", subject_type="article", subject_id=article.id
+    emit(
+        session,
+        kind,
+        subject_type="article",
+        subject_id=article.id,
+        data={**data, "visible_at": after} if kind == "article.scheduled" else data,
     )
+    # The moment readers will see it is written now and falls due then; an earlier plan for
+    # this story (another time, or none any more), written when `before` lay ahead, goes.
+    if before is not None and before > now:
+        cancel_deferred(
+            session, type_="article.published", subject_type="article", subject_id=article.id
+        )
     if after is not None and after > now:
+        # As readers will see it then.
+        status = public_status(article.status, article.published_at, after)
         emit(
             session,
             "article.published",
             subject_type="article",
             subject_id=article.id,
-            data=payload(session, article, now=after, fields=["status"]),
+            data={**data, "article": {**data["article"], "status": status}, "fields": ["status"]},
             at=after,
         )
 

@@ -9,10 +9,10 @@ Each round, in short transactions of its own:
    PostgreSQL concurrent workers skip each other's rows, so no two send the same attempt.
 3. **Send**, several at once, signed per Standard Webhooks, no redirects followed, a short
    time-out, only the start of the answer read.
-4. **Record** the attempt, and either finish the delivery or schedule the next try with
-   exponential backoff and jitter; a worker that died mid-batch leaves leases that run out,
-   and its deliveries are taken again (at least once: `webhook-id` lets receivers drop a
-   repeat).
+4. **Record** the batch's attempts in one transaction, each finishing its delivery or
+   scheduling the next try with exponential backoff and jitter. A worker that died
+   mid-batch leaves leases that run out, and its deliveries are taken again (at least
+   once: `webhook-id` lets receivers drop a repeat).
 
 Nothing is held in memory between rounds: kill a worker at any point and another (or the
 same, restarted) carries on from the database.
@@ -73,6 +73,7 @@ def _subscribed(webhook: Webhook, event: Event) -> bool:
 @dataclass
 class Job:
     delivery_id: str
+    webhook_id: str
     attempt: int
     token: str
     url: str
@@ -150,9 +151,13 @@ class Worker:
             .order_by(Event.occurred_at, Event.id)
             .limit(DISPATCH_BATCH)
         )
-        if self._postgres:
-            due = due.with_for_update(skip_locked=True)
         with Session(self.engine) as session:
+            # Idle rounds only read: a write transaction a second would compete with editors.
+            if session.scalar(due.limit(1)) is None:
+                return 0
+            session.rollback()
+            if self._postgres:
+                due = due.with_for_update(skip_locked=True)
             claimed = session.scalars(
                 update(Event)
                 .where(Event.id.in_(due), Event.dispatched_at.is_(None))
@@ -198,10 +203,13 @@ class Worker:
             .order_by(WebhookDelivery.next_attempt_at)
             .limit(self.settings.webhook_batch)
         )
-        if self._postgres:
-            due = due.with_for_update(skip_locked=True, of=WebhookDelivery)
         lease = now + timedelta(seconds=self.settings.webhook_lease_seconds)
         with Session(self.engine) as session:
+            if session.scalar(due.limit(1)) is None:
+                return []
+            session.rollback()
+            if self._postgres:
+                due = due.with_for_update(skip_locked=True, of=WebhookDelivery)
             claimed = session.scalars(
                 update(WebhookDelivery)
                 .where(WebhookDelivery.id.in_(due))
@@ -219,15 +227,15 @@ class Worker:
                 .where(WebhookDelivery.id.in_(claimed))
             ).all()
             return [
-                Job(d.id, d.attempts + 1, token, webhook.url, webhook.secret, event)
+                Job(d.id, webhook.id, d.attempts + 1, token, webhook.url, webhook.secret, event)
                 for d, webhook, event in rows
             ]
 
     def deliver(self) -> int:
         """Claim a batch, send it (several at once), record each outcome."""
         jobs = self.claim()
-        for job, outcome in zip(jobs, self.pool.map(self.send, jobs), strict=True):
-            self.record(job, outcome)
+        if jobs:
+            self.record(list(zip(jobs, self.pool.map(self.send, jobs), strict=True)))
         return len(jobs)
 
     def send(self, job: Job) -> Outcome:
@@ -259,9 +267,46 @@ class Worker:
             outcome.error = "redirects are not followed" if redirect else None
         return outcome
 
-    def record(self, job: Job, outcome: Outcome) -> None:
-        """Store the attempt and what follows from it, if this worker still holds the lease."""
+    def record(self, results: list[tuple[Job, Outcome]]) -> None:
+        """Store a batch's attempts and what follows from each, in one transaction; an
+        attempt whose lease this worker no longer holds is not recorded."""
         now = utcnow()
+        answered: set[str] = set()
+        with Session(self.engine) as session:
+            for job, outcome in results:
+                kept = session.execute(
+                    update(WebhookDelivery)
+                    .where(
+                        WebhookDelivery.id == job.delivery_id,
+                        WebhookDelivery.lease_token == job.token,
+                    )
+                    .values(**self._after(job, outcome, now)),
+                    execution_options={"synchronize_session": False},
+                ).rowcount
+                if not kept:
+                    # The lease ran out and another worker took the delivery over.
+                    log.warning("delivery %s: lease lost, attempt not recorded", job.delivery_id)
+                    continue
+                session.add(
+                    WebhookAttempt(
+                        id=new_id("att"),
+                        delivery_id=job.delivery_id,
+                        number=job.attempt,
+                        at=outcome.at,
+                        status_code=outcome.status_code,
+                        duration_ms=outcome.duration_ms,
+                        error=outcome.error,
+                        response_excerpt=outcome.excerpt,
+                    )
+                )
+                if outcome.succeeded:
+                    answered.add(job.webhook_id)
+            for webhook_id in answered:
+                self._resume_backlog(session, webhook_id, now)
+            session.commit()
+
+    def _after(self, job: Job, outcome: Outcome, now: datetime) -> dict[str, Any]:
+        """The delivery's columns after this attempt: done, failed for good, or retried."""
         values: dict[str, Any] = {
             "attempts": job.attempt,
             "lease_until": None,
@@ -279,44 +324,15 @@ class Worker:
             values.update(
                 status=DeliveryStatus.pending, next_attempt_at=now + timedelta(seconds=wait)
             )
-        with Session(self.engine) as session:
-            kept = session.execute(
-                update(WebhookDelivery)
-                .where(
-                    WebhookDelivery.id == job.delivery_id, WebhookDelivery.lease_token == job.token
-                )
-                .values(**values),
-                execution_options={"synchronize_session": False},
-            ).rowcount
-            if not kept:
-                # The lease ran out and another worker took the delivery over: its record wins.
-                session.rollback()
-                log.warning("delivery %s: lease lost, attempt not recorded", job.delivery_id)
-                return
-            session.add(
-                WebhookAttempt(
-                    id=new_id("att"),
-                    delivery_id=job.delivery_id,
-                    number=job.attempt,
-                    at=outcome.at,
-                    status_code=outcome.status_code,
-                    duration_ms=outcome.duration_ms,
-                    error=outcome.error,
-                    response_excerpt=outcome.excerpt,
-                )
-            )
-            if outcome.succeeded:
-                self._resume_backlog(session, job.delivery_id, now)
-            session.commit()
+        return values
 
     @staticmethod
-    def _resume_backlog(session: Session, delivery_id: str, now: datetime) -> None:
+    def _resume_backlog(session: Session, webhook_id: str, now: datetime) -> None:
         """The receiver answers again: what waits for it in backoff goes now, not hours later."""
-        webhook_id = select(WebhookDelivery.webhook_id).where(WebhookDelivery.id == delivery_id)
         session.execute(
             update(WebhookDelivery)
             .where(
-                WebhookDelivery.webhook_id == webhook_id.scalar_subquery(),
+                WebhookDelivery.webhook_id == webhook_id,
                 WebhookDelivery.status == DeliveryStatus.pending,
                 WebhookDelivery.attempts > 0,
                 WebhookDelivery.next_attempt_at > now,
