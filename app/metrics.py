@@ -33,6 +33,7 @@ RESOURCES = frozenset(
         "sitemaps",
         "audit",
         "webhooks",
+        "stream",
     }
 )
 
@@ -52,8 +53,19 @@ RENDER_CACHE = Counter(
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
+WEBHOOK_ATTEMPTS = Counter(
+    "byline_webhook_attempts_total",
+    "Webhook delivery attempts by what followed: succeeded, retrying, failed.",
+    ["outcome"],
+)
+STREAM_PATH = "/v1/feed/stream"
+
+
 def resource_of(path: str) -> str:
-    """`/v1/articles/x` -> `articles`; anything unknown -> `other`."""
+    """`/v1/articles/x` -> `articles`; anything unknown -> `other`. The live stream is a
+    resource of its own: its "latency" is how long a connection stayed."""
+    if path == STREAM_PATH:
+        return "stream"
     parts = path.split("/", 3)
     return parts[2] if len(parts) > 2 and parts[2] in RESOURCES else "other"
 

@@ -69,6 +69,8 @@ async def test_create_publish_update_unpublish_delete_each_leave_their_event(
     update = events(session, article["id"])[2]
     assert update.data["fields"] == ["headline"]
     assert update.data["article"]["headline"] == "New"
+    assert update.data["article"]["section"] == "world"
+    assert update.data["article"]["authors"] == [author.id]
     assert "body" not in update.data["article"]
     assert {f"article:{article['id']}", "section:world", f"author:{author.id}", "articles"} <= set(
         update.data["surrogate_keys"]

@@ -4,65 +4,80 @@ Events follow what readers see: `article.published` when a story becomes visible
 save, or, for a scheduled or embargoed story, at its time: that event is written with the
 save and falls due then), `article.unpublished` when it stops being visible,
 `article.scheduled` when a save sets a future time, `article.updated` for any other save.
-Each carries the story as an editor sees it (without its body) and the surrogate keys a
-CDN should purge. The payload is built from the rows the save has just written, in its
-transaction.
+Each carries the story in brief and the surrogate keys a CDN should purge, read in one
+query from the rows the save has just written, in its transaction.
 """
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, literal, select, union_all
 from sqlmodel import Session
 
-from app.articles import service
-from app.articles.schemas import article_out, surrogate_keys
 from app.db import utcnow
 from app.events.outbox import cancel_deferred, emit
-from app.models import Article, RelatedLink
-from app.visibility import Viewer, public_status, visible_from
+from app.models import Article, ArticleAuthor, ArticleTag, RelatedLink, Section, Tag
+from app.visibility import public_status, visible_from
 
-_EMBEDS = ("authors", "tags")
-# The article as a payload carries: enough to act on, not the whole body.
-_PAYLOAD_FIELDS = (
+# The columns an event carries: enough to act on, not the whole body (fetch it by id).
+_COLUMNS = (
     "id",
     "slug",
     "type",
-    "status",
     "headline",
     "summary",
     "language",
-    "section",
-    "authors",
-    "tags",
     "published_at",
-    "updated_at",
     "first_published_at",
+    "embargo_until",
+    "updated_at",
     "canonical_url",
     "version",
 )
 
 
-def payload(session: Session, article: Article, *, now: datetime, fields: list[str]) -> dict:
-    """The `data` of an article event: the story as a list gives it (with byline and tags),
-    the fields the save touched, and every surrogate key a CDN should purge."""
-    viewer = Viewer(preview=True, now=now)
-    embeds = service.load_embeds(session, [article], include=_EMBEDS, viewer=viewer)
-    out = article_out(article, embeds, include=_EMBEDS, now=now)
-    keys = surrogate_keys(out) | {"articles"}
-    photos = [article.lead_photo_id, *(b["photo_id"] for b in article.body if b["type"] == "photo")]
-    keys.update(f"photo:{photo}" for photo in photos if photo)
-    targets = session.scalars(
-        select(RelatedLink.target_article_id).where(
-            RelatedLink.article_id == article.id, RelatedLink.target_article_id.is_not(None)
+def _references(article_id: str, section_id: str | None) -> Select:
+    """Everything the story points at, as (kind, value, position) rows, in one query."""
+    parts = [
+        select(literal("author"), ArticleAuthor.author_id, ArticleAuthor.position).where(
+            ArticleAuthor.article_id == article_id
+        ),
+        select(literal("tag"), Tag.slug, ArticleTag.position)
+        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+        .where(ArticleTag.article_id == article_id),
+        select(literal("article"), RelatedLink.target_article_id, RelatedLink.position).where(
+            RelatedLink.article_id == article_id, RelatedLink.target_article_id.is_not(None)
+        ),
+    ]
+    if section_id:
+        parts.append(
+            select(literal("section"), Section.slug, literal(0)).where(Section.id == section_id)
         )
+    return union_all(*parts)
+
+
+def payload(session: Session, article: Article, *, now: datetime, fields: list[str]) -> dict:
+    """The `data` of an article event: the story in brief (its section and tags by slug, its
+    byline by author id), the fields the save touched, and every surrogate key a CDN
+    should purge: those of every answer that shows the story."""
+    refs: dict[str, list[str]] = {"author": [], "tag": [], "article": [], "section": []}
+    rows = session.execute(_references(article.id, article.section_id)).all()
+    for kind, value, _ in sorted(rows, key=lambda row: (row[0], row[2])):
+        refs[kind].append(value)
+    photos = [article.lead_photo_id, *(b["photo_id"] for b in article.body if b["type"] == "photo")]
+    keys = {"articles", f"article:{article.id}"}
+    keys.update(f"section:{slug}" for slug in refs["section"])
+    keys.update(f"author:{author}" for author in refs["author"])
+    keys.update(f"tag:{slug}" for slug in refs["tag"])
+    keys.update(f"photo:{photo}" for photo in photos if photo)
+    keys.update(f"article:{target}" for target in refs["article"])
+    story = {name: getattr(article, name) for name in _COLUMNS}
+    story.update(
+        status=public_status(article.status, article.published_at, now),
+        section=refs["section"][0] if refs["section"] else None,
+        authors=refs["author"],
+        tags=refs["tag"],
     )
-    keys.update(f"article:{target}" for target in targets)
-    return {
-        "article": {name: out.get(name) for name in _PAYLOAD_FIELDS},
-        "embargo_until": article.embargo_until,
-        "fields": sorted(fields),
-        "surrogate_keys": sorted(keys),
-    }
+    return {"article": story, "fields": sorted(fields), "surrogate_keys": sorted(keys)}
 
 
 def seen_from(article: Article) -> datetime | None:

@@ -36,8 +36,10 @@ from app import __version__
 from app.config import Settings, get_settings
 from app.db import get_engine, utcnow
 from app.ids import new_id
+from app.metrics import WEBHOOK_ATTEMPTS
 from app.models import DeliveryStatus, Event, Webhook, WebhookAttempt, WebhookDelivery
 from app.responses import dumps
+from app.timeparams import as_utc
 from app.webhooks import destinations, signing
 
 log = logging.getLogger("byline.webhooks")
@@ -64,9 +66,9 @@ def message(event: Event) -> bytes:
     )
 
 
-def _subscribed(webhook: Webhook, event: Event) -> bool:
-    return webhook.created_at <= event.occurred_at and (
-        "*" in webhook.events or event.type in webhook.events
+def _subscribed(webhook: Webhook, event_type: str, occurred_at: datetime) -> bool:
+    return webhook.created_at <= occurred_at and (
+        "*" in webhook.events or event_type in webhook.events
     )
 
 
@@ -158,17 +160,16 @@ class Worker:
             session.rollback()
             if self._postgres:
                 due = due.with_for_update(skip_locked=True)
-            claimed = session.scalars(
+            claimed = session.execute(
                 update(Event)
                 .where(Event.id.in_(due), Event.dispatched_at.is_(None))
                 .values(dispatched_at=now)
-                .returning(Event.id),
+                .returning(Event.id, Event.type, Event.occurred_at),
                 execution_options={"synchronize_session": False},
             ).all()
             if not claimed:
                 session.rollback()
                 return 0
-            events = session.scalars(select(Event).where(Event.id.in_(claimed))).all()
             webhooks = session.scalars(select(Webhook).where(Webhook.active.is_(True))).all()
             session.add_all(
                 WebhookDelivery(
@@ -179,9 +180,9 @@ class Worker:
                     next_attempt_at=now,
                     created_at=now,
                 )
-                for event in events
+                for event in claimed
                 for webhook in webhooks
-                if _subscribed(webhook, event)
+                if _subscribed(webhook, event.type, as_utc(event.occurred_at))
             )
             session.commit()
         return len(claimed)
@@ -301,9 +302,15 @@ class Worker:
                 )
                 if outcome.succeeded:
                     answered.add(job.webhook_id)
+                WEBHOOK_ATTEMPTS.labels(self._outcome(job, outcome)).inc()
             for webhook_id in answered:
                 self._resume_backlog(session, webhook_id, now)
             session.commit()
+
+    def _outcome(self, job: Job, outcome: Outcome) -> str:
+        if outcome.succeeded:
+            return "succeeded"
+        return "failed" if job.attempt >= self.settings.webhook_max_attempts else "retrying"
 
     def _after(self, job: Job, outcome: Outcome, now: datetime) -> dict[str, Any]:
         """The delivery's columns after this attempt: done, failed for good, or retried."""
@@ -315,9 +322,10 @@ class Worker:
             "last_status_code": outcome.status_code,
             "last_error": outcome.error,
         }
-        if outcome.succeeded:
+        kind = self._outcome(job, outcome)
+        if kind == "succeeded":
             values.update(status=DeliveryStatus.succeeded, next_attempt_at=None, completed_at=now)
-        elif job.attempt >= self.settings.webhook_max_attempts:
+        elif kind == "failed":
             values.update(status=DeliveryStatus.failed, next_attempt_at=None, completed_at=now)
         else:
             wait = backoff(job.attempt, self.settings)
