@@ -314,8 +314,15 @@ def _finished(
     method: str,
     status: int,
 ) -> list[Any]:
-    """An answer's headers plus the edge's: Cache-Control (unless set), Vary, the rest."""
-    if not any(name.lower() == b"cache-control" for name, _ in headers):
+    """An answer's headers plus the edge's: Cache-Control (unless set), Vary, the rest.
+
+    An event stream is never stored by anyone, whoever reads it (drafts stream to preview
+    keys): `private, no-store` replaces the framework's `no-cache`.
+    """
+    if any(k.lower() == b"content-type" and v.startswith(b"text/event-stream") for k, v in headers):
+        headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+        headers.append((b"cache-control", b"private, no-store"))
+    elif not any(name.lower() == b"cache-control" for name, _ in headers):
         headers.append((b"cache-control", cache_control(principal, method, status)))
     return with_vary([*headers, *extra])
 

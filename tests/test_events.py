@@ -122,6 +122,8 @@ async def test_rescheduling_replaces_the_due_event_and_unpublishing_drops_it(
     assert [e.occurred_at for e in due] == [later]
     await post(client, editor, f"{ref}/unpublish")
     assert not [e for e in events(session, article["id"]) if e.type == "article.published"]
+    # Taking down a story readers were still waiting for says so.
+    assert events(session, article["id"])[-1].type == "article.unpublished"
 
 
 async def test_publishing_under_embargo_is_announced_when_the_embargo_ends(client, session, editor):

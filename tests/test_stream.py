@@ -38,6 +38,7 @@ class Listener:
         with httpx.stream("GET", url, headers=headers, timeout=10) as response:
             self.status = response.status_code
             self.content_type = response.headers.get("content-type", "")
+            self.cache_control = response.headers.get("cache-control", "")
             self._open.set()
             fields: dict[str, str] = {}
             for line in response.iter_lines():
@@ -89,6 +90,7 @@ def test_entries_from_any_process_arrive_with_heartbeats(session, server):
     try:
         assert listener.status == 200
         assert listener.content_type.startswith("text/event-stream")
+        assert listener.cache_control == "private, no-store"
         # Written by this test process, not by any server worker: nothing in memory to share.
         entry = now_entry(session, title="Sirens over Kyiv")
         assert listener.wait_for(lambda s: entry.id in s.ids())

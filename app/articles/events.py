@@ -102,10 +102,11 @@ def announce_save(
     is_visible = after is not None and after <= now
     if created:
         kind = "article.created"
+    elif action == "unpublish" or (was_visible and not is_visible):
+        # An explicit takedown says so, even of a story readers were still waiting for.
+        kind = "article.unpublished"
     elif is_visible and not was_visible:
         kind = "article.published"
-    elif was_visible and not is_visible:
-        kind = "article.unpublished"
     elif after is not None and after > now and action in ("publish", "schedule"):
         kind = "article.scheduled"
     else:
