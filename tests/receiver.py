@@ -23,6 +23,8 @@ class Answer:
     delay: float = 0.0
     body: bytes = b"ok"
     headers: dict[str, str] = field(default_factory=dict)
+    # Seconds between single bytes of the body: a receiver that answers, but barely.
+    trickle: float = 0.0
 
 
 class Receiver:
@@ -66,7 +68,13 @@ class Receiver:
                         self.send_header(name, value)
                     self.send_header("content-length", str(len(answer.body)))
                     self.end_headers()
-                    self.wfile.write(answer.body)
+                    if answer.trickle:
+                        for byte in answer.body:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(answer.trickle)
+                    else:
+                        self.wfile.write(answer.body)
                 except OSError:
                     pass  # the client gave up (a time-out): nothing to answer
 

@@ -1,6 +1,7 @@
 """Webhook subscriptions through the API (`admin`): the secret shown once, URLs checked,
 event types validated, changes audited, the delivery log and redelivery."""
 
+import anyio.to_thread
 import pytest
 from sqlalchemy import select
 
@@ -11,6 +12,11 @@ from tests.factories import make_key
 from tests.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
+
+
+def drain(worker: Worker) -> None:
+    while worker.run_once():
+        pass
 
 
 @pytest.fixture
@@ -62,6 +68,14 @@ async def test_webhooks_need_the_admin_scope(client, session, local):
         ("http://[::1]/hook", "private or local"),
         ("http://[::ffff:127.0.0.1]/hook", "private or local"),
         ("http://localhost:8000/hook", "local host name"),
+        ("http://LOCALHOST./hook", "local host name"),
+        ("http://2130706433/hook", "private or local"),
+        ("http://127.1/hook", "private or local"),
+        ("http://0/hook", "private or local"),
+        ("http://0x7f.0.0.1/hook", "private or local"),
+        ("http://[2002:7f00:1::]/hook", "private or local"),
+        ("http://[64:ff9b::a9fe:a9fe]/hook", "private or local"),
+        ("http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook", "private or local"),
     ],
 )
 async def test_private_and_malformed_destinations_are_refused(client, admin, url, reason):
@@ -100,6 +114,26 @@ async def test_update_and_delete_are_audited_and_honour_if_match(client, admin, 
     assert {"webhook.create", "webhook.update", "webhook.delete"} <= actions
 
 
+def test_names_are_checked_again_on_the_addresses_they_resolve_to(monkeypatch):
+    import asyncio
+    import socket
+
+    def resolver(host, port, *args, **kwargs):
+        address = {"hooks.example.com": "10.0.0.5", "public.example.com": "93.184.216.34"}[host]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    policy = destinations.Policy()
+    assert destinations.check_url("https://hooks.example.com/x", policy) is None
+    with pytest.raises(destinations.Refused, match="resolves to a private"):
+        asyncio.run(destinations.resolve("https://hooks.example.com/x", policy))
+    target = asyncio.run(destinations.resolve("https://public.example.com:8443/x?a=1", policy))
+    # The attempt connects to the address it checked, and names the host for TLS and HTTP.
+    assert target.url == "https://93.184.216.34:8443/x?a=1"
+    assert target.host_header == "public.example.com:8443"
+    assert target.extensions == {"sni_hostname": "public.example.com"}
+
+
 def test_policy_allows_listed_hosts_and_networks():
     from app.config import Settings
 
@@ -121,8 +155,7 @@ async def test_delivery_log_and_redelivery(client, session, admin, local, settin
         assert entry.status_code == 201
         settings_env(WEBHOOK_ALLOWED_HOSTS="127.0.0.1")
         worker = Worker()
-        while worker.run_once():
-            pass
+        await anyio.to_thread.run_sync(drain, worker)
         path = f"/v1/webhooks/{created['id']}/deliveries"
         listed = (await client.get(path, headers=admin)).json()["data"]
         assert len(listed) == 1
@@ -134,8 +167,7 @@ async def test_delivery_log_and_redelivery(client, session, admin, local, settin
 
         again = await client.post(f"{path}/{delivery['id']}/redeliver", headers=admin)
         assert again.status_code == 202 and again.json()["data"]["status"] == "pending"
-        while worker.run_once():
-            pass
+        await anyio.to_thread.run_sync(drain, worker)
         worker.close()
         one = (await client.get(f"{path}/{delivery['id']}", headers=admin)).json()["data"]
         assert one["attempts"] == 2 and [a["number"] for a in one["log"]] == [1, 2]

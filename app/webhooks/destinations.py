@@ -6,6 +6,7 @@ Unless `WEBHOOK_ALLOW_PRIVATE` is set, private, loopback, link-local and other n
 addresses are refused, except hosts and networks named in `WEBHOOK_ALLOWED_HOSTS`.
 """
 
+import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
@@ -42,17 +43,45 @@ class Policy:
         return cls(settings.webhook_allow_private, frozenset(hosts), tuple(networks))
 
     def allows(self, address: Address) -> bool:
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
         if self.allow_private or any(address in n for n in self.networks):
             return True
+        if isinstance(address, ipaddress.IPv6Address):
+            if address.ipv4_mapped:
+                return self.allows(address.ipv4_mapped)
+            if any(address in n for n in _TUNNELS) or address.sixtofour or address.teredo:
+                return False  # an IPv4 address in disguise: nothing public needs these
         return address.is_global and not address.is_multicast
 
 
+# IPv6 forms that carry an IPv4 address: NAT64 (RFC 6052, RFC 8215), IPv4-compatible.
+_TUNNELS = tuple(
+    ipaddress.ip_network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48", "::/96", "2002::/16")
+)
+
+
 def _literal(host: str) -> Address | None:
+    """The address a host names literally, including the legacy IPv4 forms that resolvers
+    accept (`127.1`, `2130706433`, `0x7f.0.0.1`)."""
     try:
         return ipaddress.ip_address(host)
     except ValueError:
+        pass
+    if host and all(c in "0123456789abcdefx." for c in host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def _host(url: str) -> str | None:
+    """The URL's host as DNS sees it: lower case, ASCII (IDNA), no trailing dot."""
+    hostname = urlsplit(url).hostname
+    if not hostname:
+        return None
+    try:
+        return hostname.rstrip(".").encode("idna").decode("ascii").lower()
+    except UnicodeError:
         return None
 
 
@@ -71,7 +100,9 @@ def check_url(url: str, policy: Policy) -> str | None:
         parts.port  # noqa: B018 (raises on a bad port)
     except ValueError:
         return "has an invalid port"
-    host = parts.hostname.lower()
+    host = _host(url)
+    if not host:
+        return "has an invalid host name"
     if host in policy.hosts:
         return None
     address = _literal(host)
@@ -92,29 +123,37 @@ class Target:
     extensions: dict[str, Any]
 
 
-def resolve(url: str, policy: Policy) -> Target:
+async def resolve(url: str, policy: Policy) -> Target:
     """The address to send to, resolved and checked now; raises Refused."""
     reason = check_url(url, policy)
     if reason:
         raise Refused(f"the URL {reason}")
     parts = urlsplit(url)
-    host = parts.hostname or ""
+    host = _host(url) or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise Refused(f"cannot resolve {host}: {exc}") from None
-    addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-    if host.lower() not in policy.hosts:
-        blocked = [a for a in addresses if not policy.allows(a)]
-        if blocked:
-            raise Refused(f"{host} resolves to a private or local address ({blocked[0]})")
+    literal = _literal(host)
+    if literal is not None:
+        addresses: list[Address] = [literal]
+    else:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except (OSError, UnicodeError) as exc:
+            raise Refused(f"cannot resolve {host}: {exc}") from None
+        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        if host not in policy.hosts:
+            blocked = [a for a in addresses if not policy.allows(a)]
+            if blocked:
+                raise Refused(f"{host} resolves to a private or local address ({blocked[0]})")
     chosen = addresses[0]
-    literal = f"[{chosen}]" if chosen.version == 6 else str(chosen)
-    netloc = f"{literal}:{parts.port}" if parts.port else literal
-    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    address = f"[{chosen}]" if chosen.version == 6 else str(chosen)
+    named = f"[{host}]" if ":" in host else host
+    suffix = f":{parts.port}" if parts.port else ""
+    # TLS is checked against the host's name (SNI), not the address it connects to.
+    extensions = {"sni_hostname": host} if parts.scheme == "https" and literal is None else {}
     return Target(
-        url=urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")),
-        host_header=parts.netloc,
+        url=urlunsplit((parts.scheme, address + suffix, parts.path or "/", parts.query, "")),
+        host_header=named + suffix,
         extensions=extensions,
     )

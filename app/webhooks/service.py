@@ -3,7 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session
 
 from app.config import get_settings
@@ -156,20 +156,24 @@ def redeliver(
     """Send a delivery again, now, whatever became of it; its attempts go on counting and
     its `webhook-id` stays the same, so a receiver that has it already can drop it."""
     delivery = get_delivery(session, webhook_id=webhook_id, delivery_id=delivery_id)
-    if delivery.lease_until is not None and delivery.lease_until > utcnow():
-        raise Conflict("An attempt of this delivery is under way; ask again once it ends.")
-    session.execute(
+    now = utcnow()
+    # Only while no worker holds it: an attempt under way is never sent twice.
+    free = or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now)
+    changed = session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery.id)
+        .where(WebhookDelivery.id == delivery.id, free)
         .values(
             status=DeliveryStatus.pending,
-            next_attempt_at=utcnow(),
+            next_attempt_at=now,
             completed_at=None,
             lease_until=None,
             lease_token=None,
         ),
         execution_options={"synchronize_session": False},
-    )
+    ).rowcount
+    if not changed:
+        session.rollback()
+        raise Conflict("An attempt of this delivery is under way; ask again once it ends.")
     audit(
         session,
         who,

@@ -18,12 +18,13 @@ Nothing is held in memory between rounds: kill a worker at any point and another
 same, restarted) carries on from the database.
 """
 
+import asyncio
 import logging
+import math
 import random
 import secrets
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,6 +48,7 @@ log = logging.getLogger("byline.webhooks")
 DISPATCH_BATCH = 200
 EXCERPT_BYTES = 1024
 EXCERPT_CHARS = 500
+ERROR_CHARS = 500
 PRUNE_EVERY_SECONDS = 600.0
 
 
@@ -104,19 +106,14 @@ class Worker:
         self._postgres = self.engine.dialect.name == "postgresql"
         self._pruned = 0.0
         timeout = self.settings.webhook_timeout_seconds
-        self.client = httpx.Client(
-            follow_redirects=False,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
-            headers={"user-agent": f"Byline-Webhooks/{__version__}"},
-            trust_env=False,
-        )
-        self.pool = ThreadPoolExecutor(
-            max_workers=self.settings.webhook_concurrency, thread_name_prefix="byline-webhook"
-        )
+        self.timeout = httpx.Timeout(timeout, connect=min(timeout, 3.0))
+        # A lease outlasts the longest a batch can take (every attempt has a hard deadline),
+        # so no live worker's delivery is ever taken over.
+        rounds = math.ceil(self.settings.webhook_batch / self.settings.webhook_concurrency)
+        self.lease = max(self.settings.webhook_lease_seconds, rounds * timeout + 5)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True)
-        self.client.close()
+        """Nothing is held between rounds; kept so callers need not know that."""
 
     def run(self, stop: threading.Event) -> None:
         """Work until `stop` is set; a failing round is logged and the next one tried."""
@@ -204,7 +201,7 @@ class Worker:
             .order_by(WebhookDelivery.next_attempt_at)
             .limit(self.settings.webhook_batch)
         )
-        lease = now + timedelta(seconds=self.settings.webhook_lease_seconds)
+        lease = now + timedelta(seconds=self.lease)
         with Session(self.engine) as session:
             if session.scalar(due.limit(1)) is None:
                 return []
@@ -233,40 +230,75 @@ class Worker:
             ]
 
     def deliver(self) -> int:
-        """Claim a batch, send it (several at once), record each outcome."""
+        """Claim a batch, send it (several at once), record the outcomes."""
         jobs = self.claim()
         if jobs:
-            self.record(list(zip(jobs, self.pool.map(self.send, jobs), strict=True)))
+            outcomes = asyncio.run(self._send_all(jobs))
+            self.record(list(zip(jobs, outcomes, strict=True)))
         return len(jobs)
 
-    def send(self, job: Job) -> Outcome:
-        """One attempt: POST the signed message to the checked address."""
-        body = message(job.event)
+    async def _send_all(self, jobs: list[Job]) -> list[Outcome]:
+        limit = asyncio.Semaphore(self.settings.webhook_concurrency)
+
+        async def one(job: Job) -> Outcome:
+            async with limit:
+                return await self.send(job)
+
+        return await asyncio.gather(*(one(job) for job in jobs))
+
+    async def send(self, job: Job) -> Outcome:
+        """One attempt, within a hard deadline: a receiver whose answer has not begun by
+        then is cut off, however slowly it sends. Nothing about one attempt can fail the
+        others: every error becomes this attempt's outcome."""
         outcome = Outcome(at=utcnow())
         started = time.perf_counter()
+        limit = self.settings.webhook_timeout_seconds
+        deadline = asyncio.get_running_loop().time() + limit
         try:
-            target = destinations.resolve(job.url, self.policy)
-            headers = {
-                "content-type": "application/json",
-                "host": target.host_header,
-                **signing.headers(job.secret, message_id=job.event.id, at=outcome.at, body=body),
-            }
-            with self.client.stream(
-                "POST", target.url, content=body, headers=headers, extensions=target.extensions
-            ) as response:
-                outcome.status_code = response.status_code
-                outcome.excerpt = _excerpt(response)
+            await self._attempt(job, outcome, deadline)
+        except (TimeoutError, httpx.TimeoutException):
+            outcome.error = f"timed out after {limit:g} s"
         except destinations.Refused as exc:
             outcome.error = f"refused: {exc}"
-        except httpx.TimeoutException:
-            outcome.error = f"timed out after {self.settings.webhook_timeout_seconds:g} s"
         except httpx.HTTPError as exc:
-            outcome.error = f"{type(exc).__name__}: {exc}"[:500]
+            outcome.error = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:
+            log.warning("delivery %s failed oddly", job.delivery_id, exc_info=True)
+            outcome.error = f"{type(exc).__name__}: {exc}"
         outcome.duration_ms = round((time.perf_counter() - started) * 1000)
-        if outcome.status_code is not None and not outcome.succeeded and outcome.error is None:
-            redirect = 300 <= outcome.status_code < 400
-            outcome.error = "redirects are not followed" if redirect else None
+        status = outcome.status_code
+        if status is not None and 300 <= status < 400 and outcome.error is None:
+            outcome.error = "redirects are not followed"
+        if outcome.error:
+            outcome.error = outcome.error[:ERROR_CHARS]
         return outcome
+
+    async def _attempt(self, job: Job, outcome: Outcome, deadline: float) -> None:
+        """POST the signed message to the address checked for this very attempt."""
+        body = message(job.event)
+        async with asyncio.timeout_at(deadline):
+            target = await destinations.resolve(job.url, self.policy)
+        headers = {
+            "content-type": "application/json",
+            "host": target.host_header,
+            "user-agent": f"Byline-Webhooks/{__version__}",
+            **signing.headers(job.secret, message_id=job.event.id, at=outcome.at, body=body),
+        }
+        # A client of its own: a connection is never reused for another host, whose TLS
+        # certificate would then go unchecked.
+        async with httpx.AsyncClient(
+            follow_redirects=False, timeout=self.timeout, trust_env=False
+        ) as client:
+            request = client.build_request(
+                "POST", target.url, content=body, headers=headers, extensions=target.extensions
+            )
+            async with asyncio.timeout_at(deadline):
+                response = await client.send(request, stream=True)
+            try:
+                outcome.status_code = response.status_code
+                outcome.excerpt = await _excerpt(response, deadline)
+            finally:
+                await response.aclose()
 
     def record(self, results: list[tuple[Job, Outcome]]) -> None:
         """Store a batch's attempts and what follows from each, in one transaction; an
@@ -303,9 +335,11 @@ class Worker:
                 if outcome.succeeded:
                     answered.add(job.webhook_id)
                 WEBHOOK_ATTEMPTS.labels(self._outcome(job, outcome)).inc()
-            for webhook_id in answered:
-                self._resume_backlog(session, webhook_id, now)
             session.commit()
+            # A transaction per receiver: two workers never lock each other's rows in turn.
+            for webhook_id in sorted(answered):
+                self._resume_backlog(session, webhook_id, now)
+                session.commit()
 
     def _outcome(self, job: Job, outcome: Outcome) -> str:
         if outcome.succeeded:
@@ -370,13 +404,18 @@ class Worker:
         return gone
 
 
-def _excerpt(response: httpx.Response) -> str | None:
-    """At most the first EXCERPT_BYTES of the answer: a receiver's body is never kept whole."""
+async def _excerpt(response: httpx.Response, deadline: float) -> str | None:
+    """At most the first EXCERPT_BYTES of the answer, as much as arrives by the deadline: a
+    receiver's body is never kept whole, and its status alone decides the outcome."""
     read = b""
-    for chunk in response.iter_bytes():
-        read += chunk
-        if len(read) >= EXCERPT_BYTES:
-            break
+    try:
+        async with asyncio.timeout_at(deadline):
+            async for chunk in response.aiter_bytes():
+                read += chunk
+                if len(read) >= EXCERPT_BYTES:
+                    break
+    except (TimeoutError, httpx.HTTPError):
+        pass
     if not read:
         return None
     return read[:EXCERPT_BYTES].decode("utf-8", "replace")[:EXCERPT_CHARS]
