@@ -173,3 +173,40 @@ async def test_a_section_that_cannot_be_deleted_leaves_no_event(client, session,
     )
     assert refused.status_code == 409
     assert not [e for e in events(session) if e.type == "section.deleted"]
+
+
+async def test_a_save_racing_another_reads_what_readers_saw_from_the_revision(
+    client, session, editor
+):
+    from app.articles import editing
+    from app.articles.schemas import ArticleUpdate
+    from app.editorial import Editor
+    from app.models import Article
+
+    article = await draft(client, editor)
+    stale = session.get(Article, article["id"])  # this session's copy: a draft, version 1
+    await post(client, editor, f"/v1/articles/{article['id']}/publish")  # another request
+    # A save that loaded the story before that publish went through: the story it holds
+    # is a draft, but readers already see it, so this save only updates it.
+    assert stale.status == "draft" and stale.version == 1
+    who = Editor(key_id=None, key_name=None, request_id=None, if_match="*")
+    editing.update_article(session, who, ref=article["id"], data=ArticleUpdate(headline="Later"))
+    kinds = [e.type for e in events(session, article["id"])]
+    assert kinds == ["article.created", "article.published", "article.updated"]
+
+
+async def test_moving_an_embargo_of_a_scheduled_story_reschedules_it(client, session, editor):
+    article = await draft(client, editor)
+    ref = f"/v1/articles/{article['id']}"
+    at = utcnow() + timedelta(hours=1)
+    await post(client, editor, f"{ref}/schedule", {"publish_at": at.isoformat()})
+    until = (utcnow() + timedelta(hours=5)).replace(microsecond=0)
+    etag = (await client.get(ref, headers=editor)).headers["etag"]
+    moved = await client.patch(
+        ref, json={"embargo_until": until.isoformat()}, headers={**editor, "If-Match": etag}
+    )
+    assert moved.status_code == 200
+    last = [e for e in events(session, article["id"]) if e.occurred_at <= utcnow()][-1]
+    assert last.type == "article.scheduled"
+    due = [e.occurred_at for e in events(session, article["id"]) if e.type == "article.published"]
+    assert due == [until]

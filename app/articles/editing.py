@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.articles.blocks import body_columns, inline_text
-from app.articles.events import announce_delete, announce_save, seen_from
+from app.articles.events import announce_delete, announce_save, seen_before, seen_from
 from app.articles.schemas import (
     ArticleCreate,
     ArticleUpdate,
@@ -302,9 +302,12 @@ def _finish(
 
     `article` is the row as the caller loaded it before the save: `save_version` writes
     with an UPDATE that leaves the loaded object as it was, so it still tells what readers
-    saw before (the events need that), until `_revise` reloads it.
+    saw before (the events need that), until `_revise` reloads it. When another save came
+    between that load and this one, the previous revision tells instead.
     """
-    before = seen_from(article)
+    # Saved by nobody else since the caller loaded it: what it holds is what readers saw.
+    raced = version != article.version + 1
+    before = seen_before(session, article.id, version) if raced else seen_from(article)
     _revise(session, who, article.id, version, revision_action or action)
     announce_save(session, article, action=action, fields=fields, before=before)
     audit(

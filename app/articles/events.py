@@ -15,7 +15,16 @@ from sqlmodel import Session
 
 from app.db import utcnow
 from app.events.outbox import cancel_deferred, emit
-from app.models import Article, ArticleAuthor, ArticleTag, RelatedLink, Section, Tag
+from app.models import (
+    Article,
+    ArticleAuthor,
+    ArticleRevision,
+    ArticleTag,
+    RelatedLink,
+    Section,
+    Tag,
+)
+from app.timeparams import as_utc
 from app.visibility import public_status, visible_from
 
 # The columns an event carries: enough to act on, not the whole body (fetch it by id).
@@ -85,6 +94,27 @@ def seen_from(article: Article) -> datetime | None:
     return visible_from(article.status, article.published_at, article.embargo_until)
 
 
+def seen_before(session: Session, article_id: str, version: int) -> datetime | None:
+    """When readers saw the story as the save before `version` left it, from that save's
+    revision (three fields of its snapshot, read by the database)."""
+    snapshot = ArticleRevision.snapshot
+    row = session.execute(
+        select(
+            snapshot["status"].as_string(),
+            snapshot["published_at"].as_string(),
+            snapshot["embargo_until"].as_string(),
+        ).where(ArticleRevision.article_id == article_id, ArticleRevision.number == version - 1)
+    ).first()
+    if row is None:
+        return None
+    status, published_at, embargo_until = row
+    return visible_from(status, _parsed(published_at), _parsed(embargo_until))
+
+
+def _parsed(value: str | None) -> datetime | None:
+    return as_utc(datetime.fromisoformat(value)) if value else None
+
+
 def announce_save(
     session: Session,
     article: Article,
@@ -107,7 +137,7 @@ def announce_save(
         kind = "article.unpublished"
     elif is_visible and not was_visible:
         kind = "article.published"
-    elif after is not None and after > now and action in ("publish", "schedule"):
+    elif after is not None and after > now and after != before:
         kind = "article.scheduled"
     else:
         kind = "article.updated"
@@ -120,11 +150,10 @@ def announce_save(
         data={**data, "visible_at": after} if kind == "article.scheduled" else data,
     )
     # The moment readers will see it is written now and falls due then; an earlier plan for
-    # this story (another time, or none any more), written when `before` lay ahead, goes.
-    if before is not None and before > now:
-        cancel_deferred(
-            session, type_="article.published", subject_type="article", subject_id=article.id
-        )
+    # this story (another time, or none any more) goes.
+    cancel_deferred(
+        session, type_="article.published", subject_type="article", subject_id=article.id
+    )
     if after is not None and after > now:
         # As readers will see it then.
         status = public_status(article.status, article.published_at, after)
