@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
@@ -18,8 +18,9 @@ from app.models import ApiKey, Scope
 from app.visibility import Viewer
 
 READ_SCOPES = frozenset({Scope.content_read, Scope.content_preview, Scope.partner})
-# Feed readers cannot set headers: feed URLs (and only they) take `?api_key=`.
-QUERY_KEY_PATHS = ("/v1/feeds/",)
+# Feed readers and browsers' EventSource cannot set headers: feed URLs and the live stream
+# (and only they) take `?api_key=`.
+QUERY_KEY_PATHS = ("/v1/feeds/", "/v1/feed/stream")
 
 
 class Unauthorized(ProblemError):
@@ -140,6 +141,20 @@ async def authenticate(scope: dict) -> Principal | None:
     return principal
 
 
+def query_key(
+    api_key: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="An API key, for feed readers that cannot send headers. "
+            "It is read before routing and never appears in the feed.",
+        ),
+    ] = None,
+) -> None:
+    """Declares `api_key` where QUERY_KEY_PATHS take it (the edge has already
+    authenticated with it)."""
+
+
 def principal_of(request: Request) -> Principal | None:
     return request.scope.get("state", {}).get("principal")
 
@@ -154,7 +169,11 @@ KeyDoc = Annotated[str | None, Security(_api_key)]
 
 def reader(request: Request, _b: BearerDoc = None, _k: KeyDoc = None) -> Viewer:
     """The viewer for a read: anonymous (if allowed), a reading key, or a partner."""
-    principal = principal_of(request)
+    return viewer_of(principal_of(request))
+
+
+def viewer_of(principal: Principal | None) -> Viewer:
+    """What `principal` may read (401 or 403 when nothing)."""
     if principal is None:
         if not get_settings().allow_anonymous_reads:
             raise Unauthorized("An API key is required.")

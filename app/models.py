@@ -292,8 +292,9 @@ class FeedEntry(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_feed_entry_published_at_id", "published_at", "id"),
-        # The live stream reads what changed since a moment.
+        # The live stream reads what changed since a moment, entries of changed stories too.
         Index("ix_feed_entry_updated_at_id", "updated_at", "id"),
+        Index("ix_feed_entry_article_id", "article_id"),
     )
 
 

@@ -5,9 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from app.auth import Reader
+from app.auth import Reader, authenticate, query_key, viewer_of
 from app.crud import Resource, add_routes
 from app.db import SessionDep
+from app.errors import ProblemError
 from app.feed import service, stream
 from app.feed.schemas import FIELDS, FeedEntryCreate, FeedEntryOut, FeedEntryUpdate, feed_entry_out
 from app.models import FeedEntry, FeedKind
@@ -16,6 +17,7 @@ from app.representation import FieldsDep
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, Many, One
 from app.timeparams import as_utc
+from app.visibility import Viewer
 
 router = APIRouter(prefix="/feed", tags=["feed"])
 
@@ -48,6 +50,7 @@ def list_feed(
 
 
 def _stream_start(
+    _key: Annotated[None, Depends(query_key)],
     last_event_id: Annotated[
         str | None,
         Header(description="Sent by EventSource when it reconnects: resume after it."),
@@ -66,17 +69,24 @@ def _stream_start(
     responses={**PROBLEM_RESPONSES, 200: {"description": "An endless text/event-stream"}},
 )
 async def stream_feed(
-    viewer: Reader, start: Annotated[stream.Position, Depends(_stream_start)]
+    request: Request, viewer: Reader, start: Annotated[stream.Position, Depends(_stream_start)]
 ) -> AsyncIterator[ServerSentEvent]:
-    """New and changed News Feed entries as Server-Sent Events, for live pages.
+    """News Feed entries as Server-Sent Events, for live pages.
 
-    Events are `feed_entry.created`, `feed_entry.updated` (data: the entry, as
-    `/v1/feed/{id}` gives it) and `feed_entry.deleted` (data: `{"id": ...}`), each with an
-    `id:` that EventSource sends back as `Last-Event-ID` to resume where it stopped. A
-    `: heartbeat` comment comes every `STREAM_HEARTBEAT_SECONDS`; the server closes the
-    stream after `STREAM_MAX_SECONDS` and the client reconnects.
+    `upsert` (data: the entry, as `/v1/feed/{id}` gives it) when an entry appears or
+    changes for you, `delete` (data: `{"id": ...}`) when it goes; each with an `id:` that
+    EventSource sends back as `Last-Event-ID` to resume where it stopped. A `: heartbeat`
+    comment comes every `STREAM_HEARTBEAT_SECONDS`; the server ends the stream after
+    `STREAM_MAX_SECONDS`, or soon after its key is revoked, and EventSource reconnects.
     """
-    async for event in stream.events(viewer, start):
+
+    async def refresh() -> Viewer | None:
+        try:
+            return viewer_of(await authenticate(request.scope))
+        except ProblemError:
+            return None
+
+    async for event in stream.events(viewer, start, refresh):
         yield event
 
 

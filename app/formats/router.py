@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
 from app.articles.schemas import article_out, surrogate_keys
-from app.auth import Reader
+from app.auth import Reader, query_key
 from app.db import SessionDep, utcnow
 from app.errors import NotFound
 from app.formats import feeds, service
@@ -38,25 +38,12 @@ def _document(*media_types: str) -> dict[int | str, dict[str, Any]]:
     return {**PROBLEM_RESPONSES, 200: {"description": "The document.", "content": content}}
 
 
-def _feed_key(
-    api_key: Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            description="An API key, for feed readers that cannot send headers. "
-            "It is read before routing and never appears in the feed.",
-        ),
-    ] = None,
-) -> None:
-    """Declares `api_key` (the edge has already authenticated with it)."""
-
-
 FeedLimit = Annotated[int, Query(ge=1, le=FEED_MAX, description="Newest items to list, 1 to 100.")]
 FeedExt = Annotated[str, Path(description="`rss`, `atom` or `json`.")]
 _FEED_ROUTE: dict[str, Any] = {
     "response_class": Response,
     "responses": _document(RSS, ATOM, JSON_FEED),
-    "dependencies": [Depends(_feed_key)],
+    "dependencies": [Depends(query_key)],
 }
 
 

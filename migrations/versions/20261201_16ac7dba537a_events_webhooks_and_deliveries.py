@@ -128,11 +128,13 @@ def upgrade() -> None:
 
     with op.batch_alter_table("feed_entry", schema=None) as batch_op:
         batch_op.create_index("ix_feed_entry_updated_at_id", ["updated_at", "id"], unique=False)
+        batch_op.create_index("ix_feed_entry_article_id", ["article_id"], unique=False)
 
 
 def downgrade() -> None:
 
     with op.batch_alter_table("feed_entry", schema=None) as batch_op:
+        batch_op.drop_index("ix_feed_entry_article_id")
         batch_op.drop_index("ix_feed_entry_updated_at_id")
 
     with op.batch_alter_table("webhook_attempt", schema=None) as batch_op:
