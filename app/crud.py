@@ -99,14 +99,23 @@ def _commit(session: Session, resource: Resource, slug: str | None) -> None:
         raise Conflict(f"The {resource.label} conflicts with a change made meanwhile.") from None
 
 
-def _announce(session: Session, resource: Resource, verb: str, row: Any, fields: list[str]) -> None:
+def _announce(
+    session: Session,
+    resource: Resource,
+    verb: str,
+    row: Any,
+    fields: list[str],
+    *,
+    was: Iterable[str] = (),
+) -> None:
+    """The event of a write; `was` adds the keys the row had before (an old slug's)."""
     emit_change(
         session,
         f"{resource.name}.{verb}",
         resource=resource.name,
         representation=resource.out(session, row),
         fields=fields,
-        keys=resource.keys(row),
+        keys={*resource.keys(row), *was},
     )
 
 
@@ -141,9 +150,10 @@ def update(session: Session, who: Editor, resource: Resource, ref: str, data: In
     values = resource.prepare(session, sent, row)
     if resource.slug_from and values.get("slug"):
         _check_slug(session, resource, values["slug"], row.id)
+    was = set(resource.keys(row))  # a renamed slug: what was cached under the old one
     version = save_version(session, resource.model, row.id, expected=expected, values=values)
     row = session.get(resource.model, row.id, populate_existing=True)
-    _announce(session, resource, "updated", row, sorted(sent))
+    _announce(session, resource, "updated", row, sorted(sent), was=was)
     audit(
         session,
         who,

@@ -210,3 +210,16 @@ async def test_moving_an_embargo_of_a_scheduled_story_reschedules_it(client, ses
     assert last.type == "article.scheduled"
     due = [e.occurred_at for e in events(session, article["id"]) if e.type == "article.published"]
     assert due == [until]
+
+
+async def test_a_renamed_tag_purges_its_old_slug_too(client, session, editor):
+    created = await client.post("/v1/tags", json={"name": "Drones"}, headers=editor)
+    tag = created.json()["data"]
+    renamed = await client.patch(
+        f"/v1/tags/{tag['id']}",
+        json={"slug": "uavs"},
+        headers={**editor, "If-Match": created.headers["etag"]},
+    )
+    assert renamed.status_code == 200
+    update = next(e for e in events(session, tag["id"]) if e.type == "tag.updated")
+    assert {"tag:drones", "tag:uavs"} <= set(update.data["surrogate_keys"])

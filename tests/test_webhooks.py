@@ -95,19 +95,27 @@ async def test_unknown_event_types_are_refused(client, admin, local):
         assert response.json()["errors"][0]["field"].startswith("events")
 
 
-async def test_update_and_delete_are_audited_and_honour_if_match(client, admin, local):
-    created = await subscribe(client, admin)
-    path = f"/v1/webhooks/{created['id']}"
-    paused = await client.patch(path, json={"active": False, "events": ["*"]}, headers=admin)
+async def test_update_and_delete_need_if_match_and_are_audited(client, admin, local):
+    created = await client.post(
+        "/v1/webhooks", json={"url": "http://127.0.0.1:9/", "events": ["*"]}, headers=admin
+    )
+    path = f"/v1/webhooks/{created.json()['data']['id']}"
+    etag = created.headers["etag"]
+    assert (await client.patch(path, json={"active": False}, headers=admin)).status_code == 428
+    paused = await client.patch(path, json={"active": False}, headers={**admin, "If-Match": etag})
     assert paused.status_code == 200
     assert paused.json()["data"]["active"] is False and paused.json()["data"]["version"] == 2
-    stale = await client.patch(
-        path, json={"description": "x"}, headers={**admin, "If-Match": '"1-0"'}
-    )
+    stale = await client.patch(path, json={"description": "x"}, headers={**admin, "If-Match": etag})
     assert stale.status_code == 412
-    moved = await client.patch(path, json={"url": "http://10.0.0.8/"}, headers=admin)
+    current = (await client.get(path, headers=admin)).headers["etag"]
+    assert current == paused.headers["etag"]
+    moved = await client.patch(
+        path, json={"url": "http://10.0.0.8/"}, headers={**admin, "If-Match": current}
+    )
     assert moved.status_code == 422
-    assert (await client.delete(path, headers=admin)).status_code == 204
+    assert (await client.delete(path, headers=admin)).status_code == 428
+    gone = await client.delete(path, headers={**admin, "If-Match": current})
+    assert gone.status_code == 204
     assert (await client.get(path, headers=admin)).status_code == 404
     audit = await client.get("/v1/audit?resource_type=webhook", headers=admin)
     actions = {a["action"] for a in audit.json()["data"]}
@@ -189,7 +197,8 @@ async def test_deleting_a_webhook_takes_its_deliveries(client, session, admin, l
     worker.dispatch()
     worker.close()
     assert session.scalars(select(WebhookDelivery)).all()
-    assert (await client.delete(f"/v1/webhooks/{created['id']}", headers=admin)).status_code == 204
+    gone = await client.delete(f"/v1/webhooks/{created['id']}", headers={**admin, "If-Match": "*"})
+    assert gone.status_code == 204
     session.expire_all()
     assert session.scalars(select(WebhookDelivery)).all() == []
     assert session.scalars(select(AuditEvent).where(AuditEvent.action == "webhook.delete")).first()

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.auth import Admin
 from app.db import SessionDep
-from app.editorial import Editor
+from app.editorial import Editor, etag
 from app.models import DeliveryStatus
 from app.pagination import PageDep, list_response
 from app.responses import JSONResponse
@@ -29,8 +29,11 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 PRIVATE = {"Cache-Control": "private, no-store"}
 
 
-def _one(webhook_out_: dict, *, status: int = 200, **headers: str) -> JSONResponse:
-    return JSONResponse({"data": webhook_out_}, status_code=status, headers={**PRIVATE, **headers})
+def _one(data: dict, *, status: int = 200, **headers: str) -> JSONResponse:
+    response = JSONResponse({"data": data}, status_code=status, headers={**PRIVATE, **headers})
+    if "version" in data:  # a subscription: its ETag, for If-Match on the next change
+        response.headers["etag"] = etag(data["version"], response.body)
+    return response
 
 
 @router.post("", status_code=201, response_model=One[WebhookCreated], responses=WRITE_RESPONSES)
@@ -66,8 +69,8 @@ def update_webhook(
     webhook_id: str, body: WebhookUpdate, request: Request, session: SessionDep, admin: Admin
 ) -> JSONResponse:
     """Change the URL, the events, the description, or pause it (`active: false`: it gets
-    no new events, and deliveries under way wait until it is active again). `If-Match` is
-    checked when sent."""
+    no new events, and deliveries under way wait until it is active again). Needs
+    `If-Match`: 428 without it, 412 when it changed since."""
     webhook = service.update_webhook(
         session, Editor.of(request, admin), webhook_id=webhook_id, data=body
     )
@@ -78,7 +81,7 @@ def update_webhook(
 def delete_webhook(
     webhook_id: str, request: Request, session: SessionDep, admin: Admin
 ) -> Response:
-    """Unsubscribe; its deliveries and their log go with it."""
+    """Unsubscribe (needs `If-Match`); its deliveries and their log go with it."""
     service.delete_webhook(session, Editor.of(request, admin), webhook_id=webhook_id)
     return Response(status_code=204)
 

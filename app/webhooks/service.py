@@ -69,7 +69,7 @@ def get_webhook(session: Session, *, webhook_id: str) -> Webhook:
 def update_webhook(
     session: Session, who: Editor, *, webhook_id: str, data: WebhookUpdate
 ) -> Webhook:
-    """Change a subscription; `If-Match` is checked when sent."""
+    """Change the version `If-Match` names (428 without, 412 when stale)."""
     get_webhook(session, webhook_id=webhook_id)
     values = data.model_dump(exclude_unset=True)
     for name in ("url", "events", "active"):
@@ -81,7 +81,7 @@ def update_webhook(
         session,
         Webhook,
         webhook_id,
-        expected=who.expected_version(required=False),
+        expected=who.expected_version(),
         values=values,
     )
     audit(
@@ -98,9 +98,9 @@ def update_webhook(
 
 
 def delete_webhook(session: Session, who: Editor, *, webhook_id: str) -> None:
-    """Unsubscribe, with the delivery log; `If-Match` is checked when sent."""
+    """Unsubscribe, with the delivery log; needs `If-Match`, as every change does."""
+    expected = who.expected_version()
     get_webhook(session, webhook_id=webhook_id)
-    expected = who.expected_version(required=False)
     stmt = delete(Webhook).where(Webhook.id == webhook_id)
     if expected is not None:
         stmt = stmt.where(Webhook.version == expected)
