@@ -136,7 +136,7 @@ async def _listen(base: str, arrived: dict[str, list[float]], ready: list[int]) 
         async for line in response.aiter_lines():
             if line.startswith("event:"):
                 event = line.split(":", 1)[1].strip()
-            elif line.startswith("data:") and event == "feed_entry.created":
+            elif line.startswith("data:") and event == "upsert":
                 entry = json.loads(line.split(":", 1)[1])
                 arrived.setdefault(entry["id"], []).append(time.time())
 
