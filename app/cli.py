@@ -62,6 +62,8 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
             http="httptools" if fast else "auto",
             log_level=settings.log_level,
             proxy_headers=True,
+            # Live streams run for minutes; a shutdown waits this long for them, then ends.
+            timeout_graceful_shutdown=10,
             forwarded_allow_ips=settings.forwarded_allow_ips,
             server_header=False,
         )

@@ -2,11 +2,12 @@
 answers as told (a status, a delay, a body), and can go down and come back on its port."""
 
 import http.server
-import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from tests.servers import free_port
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Receiver:
         self.default = Answer()
         self._lock = threading.Lock()
         self._server: http.server.ThreadingHTTPServer | None = None
-        self.port = port or _free_port()
+        self.port = port or free_port()
 
     @property
     def url(self) -> str:
@@ -82,6 +83,7 @@ class Receiver:
                 pass
 
         http.server.ThreadingHTTPServer.allow_reuse_address = True
+        http.server.ThreadingHTTPServer.request_queue_size = 128  # as a real server's
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -105,9 +107,3 @@ class Receiver:
                 return True
             time.sleep(0.05)
         return condition(self)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

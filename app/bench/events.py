@@ -27,17 +27,11 @@ import httpx
 from sqlalchemy import make_url
 from sqlmodel import Session
 
+from app.bench.writes import free_port
+
 EVENTS = int(os.environ.get("BENCH_EVENTS", "2000"))
 STREAMS = int(os.environ.get("BENCH_STREAMS", "200"))
 BYLINE = [sys.executable, "-m", "app.cli"]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Receiver:
@@ -60,7 +54,8 @@ class _Receiver:
             def log_message(self, *_args: object) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", _free_port()), Handler)
+        http.server.ThreadingHTTPServer.request_queue_size = 128  # as a real server's
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
@@ -155,7 +150,7 @@ def streams(env: dict[str, str], engine) -> list[str]:
     from app.ids import new_id
     from app.models import FeedEntry
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [*BYLINE, "serve", "--port", str(port), "--workers", "2"],
         env=env,

@@ -32,6 +32,9 @@ from app.visibility import Viewer
 
 Position = tuple[datetime, str, str]
 TYPES = ("feed_entry",)
+# Streams read on threads and connections of their own, a few at a time per process:
+# however many are open, they never take the request handlers' threads or pool.
+_READERS = anyio.CapacityLimiter(4)
 PAGE = 100
 RETRY_MS = 3000
 
@@ -87,7 +90,7 @@ async def events(
         state = current_state()
         if more or state.generation != generation:
             generation = state.generation
-            page = await anyio.to_thread.run_sync(_read, viewer, position)
+            page = await anyio.to_thread.run_sync(_read, viewer, position, limiter=_READERS)
             settled = page.next_key or position
             for item in page.items:
                 entry_id, at = item["id"], item["at"]

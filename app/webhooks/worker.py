@@ -19,12 +19,14 @@ same, restarted) carries on from the database.
 """
 
 import asyncio
+import contextlib
 import logging
 import math
 import random
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,7 +42,6 @@ from app.ids import new_id
 from app.metrics import WEBHOOK_ATTEMPTS
 from app.models import DeliveryStatus, Event, Webhook, WebhookAttempt, WebhookDelivery
 from app.responses import dumps
-from app.timeparams import as_utc
 from app.webhooks import destinations, signing
 
 log = logging.getLogger("byline.webhooks")
@@ -107,6 +108,8 @@ class Worker:
         self._pruned = 0.0
         timeout = self.settings.webhook_timeout_seconds
         self.timeout = httpx.Timeout(timeout, connect=min(timeout, 3.0))
+        # Made once: loading the CA bundle is most of what a new client costs.
+        self.tls = httpx.create_ssl_context(trust_env=False)
         # A lease outlasts the longest a batch can take (every attempt has a hard deadline),
         # so no live worker's delivery is ever taken over.
         rounds = math.ceil(self.settings.webhook_batch / self.settings.webhook_concurrency)
@@ -179,7 +182,7 @@ class Worker:
                 )
                 for event in claimed
                 for webhook in webhooks
-                if _subscribed(webhook, event.type, as_utc(event.occurred_at))
+                if _subscribed(webhook, event.type, event.occurred_at)
             )
             session.commit()
         return len(claimed)
@@ -239,14 +242,32 @@ class Worker:
 
     async def _send_all(self, jobs: list[Job]) -> list[Outcome]:
         limit = asyncio.Semaphore(self.settings.webhook_concurrency)
+        async with contextlib.AsyncExitStack() as stack:
+            clients: dict[str, httpx.AsyncClient] = {}
 
-        async def one(job: Job) -> Outcome:
-            async with limit:
-                return await self.send(job)
+            def client_for(target: destinations.Target) -> httpx.AsyncClient:
+                # One client per host name and batch: its connections are reused for that
+                # host only, never for another whose TLS certificate would go unchecked.
+                key = f"{target.url.split(':', 1)[0]}://{target.host_header}"
+                if key not in clients:
+                    clients[key] = httpx.AsyncClient(
+                        verify=self.tls,
+                        follow_redirects=False,
+                        timeout=self.timeout,
+                        trust_env=False,
+                    )
+                    stack.push_async_callback(clients[key].aclose)
+                return clients[key]
 
-        return await asyncio.gather(*(one(job) for job in jobs))
+            async def one(job: Job) -> Outcome:
+                async with limit:
+                    return await self.send(job, client_for)
 
-    async def send(self, job: Job) -> Outcome:
+            return await asyncio.gather(*(one(job) for job in jobs))
+
+    async def send(
+        self, job: Job, client_for: Callable[[destinations.Target], httpx.AsyncClient]
+    ) -> Outcome:
         """One attempt, within a hard deadline: a receiver whose answer has not begun by
         then is cut off, however slowly it sends. Nothing about one attempt can fail the
         others: every error becomes this attempt's outcome."""
@@ -255,7 +276,7 @@ class Worker:
         limit = self.settings.webhook_timeout_seconds
         deadline = asyncio.get_running_loop().time() + limit
         try:
-            await self._attempt(job, outcome, deadline)
+            await self._attempt(job, outcome, deadline, client_for)
         except (TimeoutError, httpx.TimeoutException):
             outcome.error = f"timed out after {limit:g} s"
         except destinations.Refused as exc:
@@ -273,7 +294,13 @@ class Worker:
             outcome.error = outcome.error[:ERROR_CHARS]
         return outcome
 
-    async def _attempt(self, job: Job, outcome: Outcome, deadline: float) -> None:
+    async def _attempt(
+        self,
+        job: Job,
+        outcome: Outcome,
+        deadline: float,
+        client_for: Callable[[destinations.Target], httpx.AsyncClient],
+    ) -> None:
         """POST the signed message to the address checked for this very attempt."""
         body = message(job.event)
         async with asyncio.timeout_at(deadline):
@@ -284,21 +311,17 @@ class Worker:
             "user-agent": f"Byline-Webhooks/{__version__}",
             **signing.headers(job.secret, message_id=job.event.id, at=outcome.at, body=body),
         }
-        # A client of its own: a connection is never reused for another host, whose TLS
-        # certificate would then go unchecked.
-        async with httpx.AsyncClient(
-            follow_redirects=False, timeout=self.timeout, trust_env=False
-        ) as client:
-            request = client.build_request(
-                "POST", target.url, content=body, headers=headers, extensions=target.extensions
-            )
-            async with asyncio.timeout_at(deadline):
-                response = await client.send(request, stream=True)
-            try:
-                outcome.status_code = response.status_code
-                outcome.excerpt = await _excerpt(response, deadline)
-            finally:
-                await response.aclose()
+        client = client_for(target)
+        request = client.build_request(
+            "POST", target.url, content=body, headers=headers, extensions=target.extensions
+        )
+        async with asyncio.timeout_at(deadline):
+            response = await client.send(request, stream=True)
+        try:
+            outcome.status_code = response.status_code
+            outcome.excerpt = await _excerpt(response, deadline)
+        finally:
+            await response.aclose()
 
     def record(self, results: list[tuple[Job, Outcome]]) -> None:
         """Store a batch's attempts and what follows from each, in one transaction; an
