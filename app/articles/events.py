@@ -10,7 +10,7 @@ query from the rows the save has just written, in its transaction.
 
 from datetime import datetime
 
-from sqlalchemy import Select, literal, select, union_all
+from sqlalchemy import Select, bindparam, literal, select, union_all
 from sqlmodel import Session
 
 from app.db import utcnow
@@ -44,9 +44,11 @@ _COLUMNS = (
 )
 
 
-def _references(article_id: str, section_id: str | None) -> Select:
-    """Everything the story points at, as (kind, value, position) rows, in one query."""
-    parts = [
+def _references() -> Select:
+    """Everything a story points at, as (kind, value, position) rows, in one query; built
+    once, with the story's ids bound at each run."""
+    article_id, section_id = bindparam("article_id"), bindparam("section_id")
+    return union_all(
         select(literal("author"), ArticleAuthor.author_id, ArticleAuthor.position).where(
             ArticleAuthor.article_id == article_id
         ),
@@ -56,12 +58,11 @@ def _references(article_id: str, section_id: str | None) -> Select:
         select(literal("article"), RelatedLink.target_article_id, RelatedLink.position).where(
             RelatedLink.article_id == article_id, RelatedLink.target_article_id.is_not(None)
         ),
-    ]
-    if section_id:
-        parts.append(
-            select(literal("section"), Section.slug, literal(0)).where(Section.id == section_id)
-        )
-    return union_all(*parts)
+        select(literal("section"), Section.slug, literal(0)).where(Section.id == section_id),
+    )
+
+
+_REFERENCES = _references()
 
 
 def payload(session: Session, article: Article, *, now: datetime, fields: list[str]) -> dict:
@@ -69,7 +70,9 @@ def payload(session: Session, article: Article, *, now: datetime, fields: list[s
     byline by author id), the fields the save touched, and every surrogate key a CDN
     should purge: those of every answer that shows the story."""
     refs: dict[str, list[str]] = {"author": [], "tag": [], "article": [], "section": []}
-    rows = session.execute(_references(article.id, article.section_id)).all()
+    rows = session.execute(
+        _REFERENCES, {"article_id": article.id, "section_id": article.section_id}
+    ).all()
     for kind, value, _ in sorted(rows, key=lambda row: (row[0], row[2])):
         refs[kind].append(value)
     photos = [article.lead_photo_id, *(b["photo_id"] for b in article.body if b["type"] == "photo")]

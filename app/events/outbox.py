@@ -78,7 +78,8 @@ def cancel_deferred(session: Session, *, type_: str, subject_type: str, subject_
             Event.subject_id == subject_id,
             Event.dispatched_at.is_(None),
             Event.occurred_at > utcnow(),
-        )
+        ),
+        execution_options={"synchronize_session": False},
     )
 
 
