@@ -498,6 +498,9 @@ class Webhook(SQLModel, table=True):
     description: str | None = Field(default=None, max_length=500)
     # The Standard Webhooks signing secret (`whsec_...`), shown once at creation.
     secret: str = Field(max_length=100)
+    # After a rotation, the old secret signs too until it expires, so receivers can switch.
+    previous_secret: str | None = Field(default=None, max_length=100)
+    previous_secret_expires_at: datetime | None = _time(nullable=True)
     active: bool = Field(default=True)
     version: int = Field(default=1)
     created_at: datetime = _time(default=True)

@@ -45,7 +45,8 @@ async def test_the_secret_is_shown_once(client, admin, local):
     listed = await client.get("/v1/webhooks", headers=admin)
     assert one.status_code == 200 and "secret" not in one.json()["data"]
     assert [w["id"] for w in listed.json()["data"]] == [created["id"]]
-    assert "secret" not in listed.text and created["secret"] not in listed.text
+    assert all("secret" not in w for w in listed.json()["data"])
+    assert created["secret"] not in listed.text and created["secret"] not in one.text
     assert one.headers["cache-control"] == "private, no-store"
 
 
@@ -202,3 +203,45 @@ async def test_deleting_a_webhook_takes_its_deliveries(client, session, admin, l
     session.expire_all()
     assert session.scalars(select(WebhookDelivery)).all() == []
     assert session.scalars(select(AuditEvent).where(AuditEvent.action == "webhook.delete")).first()
+
+
+async def test_a_rotated_secret_signs_beside_the_new_one_until_it_expires(
+    client, session, admin, local, settings_env
+):
+    from standardwebhooks import Webhook as Verifier
+
+    receiver = Receiver().start()
+    try:
+        created = await subscribe(client, admin, url=receiver.url, events=["tag.created"])
+        old = created["secret"]
+        rotated = await client.post(f"/v1/webhooks/{created['id']}/rotate-secret", headers=admin)
+        assert rotated.status_code == 200, rotated.text
+        new = rotated.json()["data"]["secret"]
+        assert new != old and rotated.json()["data"]["previous_secret_expires_at"]
+        again = await client.get(f"/v1/webhooks/{created['id']}", headers=admin)
+        assert new not in again.text and old not in again.text
+        writer = {"Authorization": f"Bearer {make_key(session, 'content:write')}"}
+        await client.post("/v1/tags", json={"name": "Rotation"}, headers=writer)
+        worker = Worker()
+        await anyio.to_thread.run_sync(drain, worker)
+        got = receiver.requests[-1]
+        assert len(got.headers["webhook-signature"].split(" ")) == 2
+        for secret in (old, new):  # a receiver on either secret accepts it
+            Verifier(secret).verify(got.body, got.headers)
+
+        # Rotating with no overlap: the old secret stops signing at once.
+        final = await client.post(
+            f"/v1/webhooks/{created['id']}/rotate-secret",
+            json={"expires_in": 0},
+            headers=admin,
+        )
+        latest = final.json()["data"]["secret"]
+        await client.post("/v1/tags", json={"name": "Rotation two"}, headers=writer)
+        await anyio.to_thread.run_sync(drain, worker)
+        got = receiver.requests[-1]
+        assert len(got.headers["webhook-signature"].split(" ")) == 1
+        Verifier(latest).verify(got.body, got.headers)
+        with pytest.raises(Exception, match="signature"):
+            Verifier(new).verify(got.body, got.headers)
+    finally:
+        receiver.stop()

@@ -16,6 +16,7 @@ from app.webhooks import service
 from app.webhooks.schemas import (
     DeliveryOut,
     EventName,
+    SecretRotation,
     WebhookCreate,
     WebhookCreated,
     WebhookOut,
@@ -75,6 +76,28 @@ def update_webhook(
         session, Editor.of(request, admin), webhook_id=webhook_id, data=body
     )
     return _one(webhook_out(webhook))
+
+
+@router.post(
+    "/{webhook_id}/rotate-secret", response_model=One[WebhookCreated], responses=WRITE_RESPONSES
+)
+def rotate_secret(
+    webhook_id: str,
+    request: Request,
+    session: SessionDep,
+    admin: Admin,
+    body: SecretRotation | None = None,
+) -> JSONResponse:
+    """A new signing `secret`, in this answer only. The old one keeps signing beside it
+    (two signatures in `webhook-signature`) for `expires_in` seconds, 24 hours unless
+    said, so a receiver can take the new one without refusing a message meanwhile."""
+    new = service.rotate_secret(
+        session,
+        Editor.of(request, admin),
+        webhook_id=webhook_id,
+        expires_in=(body or SecretRotation()).expires_in,
+    )
+    return _one({**webhook_out(new.webhook), "secret": new.secret})
 
 
 @router.delete("/{webhook_id}", status_code=204, responses=WRITE_RESPONSES)

@@ -44,12 +44,24 @@ class WebhookUpdate(Input):
         return None if events is None else _distinct(events)
 
 
+class SecretRotation(Input):
+    expires_in: int = Field(
+        86_400,
+        ge=0,
+        le=7 * 86_400,
+        description="Seconds the old secret keeps signing beside the new one (0 to 7 days).",
+    )
+
+
 class WebhookOut(BaseModel):
     id: str
     url: str
     events: list[str]
     description: str | None
     active: bool
+    previous_secret_expires_at: datetime | None = Field(
+        description="Until when a rotated-out secret still signs, beside the current one."
+    )
     version: int
     created_at: datetime
     updated_at: datetime
@@ -93,6 +105,9 @@ def webhook_out(webhook: Webhook) -> dict[str, Any]:
         "events": webhook.events,
         "description": webhook.description,
         "active": webhook.active,
+        "previous_secret_expires_at": webhook.previous_secret_expires_at
+        if webhook.previous_secret
+        else None,
         "version": webhook.version,
         "created_at": webhook.created_at,
         "updated_at": webhook.updated_at,

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session
@@ -95,6 +96,34 @@ def update_webhook(
     )
     session.commit()
     return session.get(Webhook, webhook_id, populate_existing=True)
+
+
+def rotate_secret(session: Session, who: Editor, *, webhook_id: str, expires_in: int) -> NewWebhook:
+    """A new signing secret, returned now and never again; the current one keeps signing
+    beside it for `expires_in` seconds, so receivers can switch without losing a message."""
+    webhook = get_webhook(session, webhook_id=webhook_id)
+    secret = signing.new_secret()
+    values = {
+        "secret": secret,
+        "previous_secret": webhook.secret if expires_in else None,
+        "previous_secret_expires_at": utcnow() + timedelta(seconds=expires_in)
+        if expires_in
+        else None,
+    }
+    version = save_version(
+        session, Webhook, webhook_id, expected=who.expected_version(required=False), values=values
+    )
+    audit(
+        session,
+        who,
+        action="webhook.rotate",
+        resource_type="webhook",
+        resource_id=webhook_id,
+        version=version,
+        fields=["secret"],
+    )
+    session.commit()
+    return NewWebhook(session.get(Webhook, webhook_id, populate_existing=True), secret)
 
 
 def delete_webhook(session: Session, who: Editor, *, webhook_id: str) -> None:

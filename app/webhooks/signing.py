@@ -15,11 +15,13 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def headers(secret: str, *, message_id: str, at: datetime, body: bytes) -> dict[str, str]:
-    """The three headers of a signed message sent at `at`."""
-    signature = Signer(secret).sign(message_id, at, body.decode())
+def headers(secrets_: list[str], *, message_id: str, at: datetime, body: bytes) -> dict[str, str]:
+    """The three headers of a signed message sent at `at`: one signature per secret, space
+    separated, as the scheme allows while a secret is being rotated."""
+    text = body.decode()
+    signatures = " ".join(Signer(s).sign(message_id, at, text) for s in secrets_)
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": signature,
+        "webhook-signature": signatures,
     }

@@ -75,6 +75,14 @@ def _subscribed(webhook: Webhook, event_type: str, occurred_at: datetime) -> boo
     )
 
 
+def _secrets(webhook: Webhook) -> list[str]:
+    """What signs now: the secret, and a rotated-out one until it expires."""
+    expires = webhook.previous_secret_expires_at
+    if webhook.previous_secret and expires is not None and expires > utcnow():
+        return [webhook.secret, webhook.previous_secret]
+    return [webhook.secret]
+
+
 @dataclass
 class Job:
     delivery_id: str
@@ -82,7 +90,7 @@ class Job:
     attempt: int
     token: str
     url: str
-    secret: str
+    secrets: list[str]
     event: Event
 
 
@@ -228,7 +236,7 @@ class Worker:
                 .where(WebhookDelivery.id.in_(claimed))
             ).all()
             return [
-                Job(d.id, webhook.id, d.attempts + 1, token, webhook.url, webhook.secret, event)
+                Job(d.id, webhook.id, d.attempts + 1, token, webhook.url, _secrets(webhook), event)
                 for d, webhook, event in rows
             ]
 
@@ -309,7 +317,7 @@ class Worker:
             "content-type": "application/json",
             "host": target.host_header,
             "user-agent": f"Byline-Webhooks/{__version__}",
-            **signing.headers(job.secret, message_id=job.event.id, at=outcome.at, body=body),
+            **signing.headers(job.secrets, message_id=job.event.id, at=outcome.at, body=body),
         }
         client = client_for(target)
         request = client.build_request(
