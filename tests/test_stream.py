@@ -238,3 +238,44 @@ async def test_a_bad_last_event_id_is_a_problem(client):
     assert response.json()["errors"][0]["field"] == "Last-Event-ID"
     unknown = await client.get("/v1/feed/stream?cursor=x")
     assert unknown.status_code == 400
+
+
+@pytest.mark.anyio
+async def test_streams_of_one_process_at_one_place_share_their_reads(
+    session, monkeypatch, settings_env
+):
+    import asyncio
+
+    from app.feed import stream
+    from app.visibility import Viewer
+
+    settings_env(STREAM_POLL_SECONDS="0.02", STREAM_MAX_SECONDS="30")
+    reads: list[tuple] = []
+    real = stream._read
+
+    def counted(viewer, position):
+        reads.append(position)
+        return real(viewer, position)
+
+    monkeypatch.setattr(stream, "_read", counted)
+
+    async def allowed():
+        return Viewer()
+
+    since = stream.start_position(None, utcnow() - timedelta(minutes=1))
+    streams = [stream.events(Viewer(), since, allowed) for _ in range(8)]
+    for each in streams:
+        await anext(each)  # the opening comment
+
+    async def first_entry(each):
+        async for event in each:
+            if event.event == "upsert":
+                return json.loads(event.raw_data)["id"]
+
+    entry = now_entry(session)
+    got = await asyncio.wait_for(asyncio.gather(*(first_entry(s) for s in streams)), 10)
+    for each in streams:
+        await each.aclose()
+    assert got == [entry.id] * 8
+    # Eight connections at one position read the page once (twice if a write came between).
+    assert len(reads) <= 2

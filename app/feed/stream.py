@@ -16,7 +16,8 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 import anyio.to_thread
 from fastapi.sse import ServerSentEvent
@@ -60,6 +61,47 @@ def _read(viewer: Viewer, position: Position) -> sync.SyncPage:
         return sync.sync_page(session, viewer, position, PAGE, TYPES)
 
 
+class _SharedReads:
+    """Streams of one process that would read the same page (the same audience, at the same
+    position, in the same generation) share one read: a write costs a read per audience and
+    position, not one per open connection."""
+
+    def __init__(self) -> None:
+        self._generation: int | None = None
+        self._reads: dict[tuple[Any, ...], asyncio.Future[sync.SyncPage]] = {}
+
+    async def page(self, viewer: Viewer, position: Position, generation: int) -> sync.SyncPage:
+        if generation != self._generation:
+            self._generation, self._reads = generation, {}
+        key = (replace(viewer, now=_EPOCH), position)
+        read = self._reads.get(key)
+        if read is None:
+            read = asyncio.ensure_future(
+                anyio.to_thread.run_sync(_read, viewer, position, limiter=_READERS)
+            )
+            self._reads[key] = read
+            read.add_done_callback(lambda done: self._forget_failed(key, done))
+        return await asyncio.shield(read)
+
+    def _forget_failed(self, key: tuple[Any, ...], read: asyncio.Future[sync.SyncPage]) -> None:
+        if read.cancelled() or read.exception() is not None:
+            self._reads.pop(key, None)  # the next stream to ask reads again
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_shared = _SharedReads()
+
+
+def _settled(page: sync.SyncPage, position: Position) -> Position:
+    """Where to read next: the page's position, its settling margin taken back to a whole
+    second, so that the streams of a process that are caught up stand at the same place."""
+    settled = page.next_key or position
+    if page.has_more:
+        return settled
+    at = settled[0].replace(microsecond=0)
+    return max(position, (at, "", "") if at < settled[0] else settled)
+
+
 async def events(
     viewer: Viewer, start: Position, refresh: Callable[[], Awaitable[Viewer | None]]
 ) -> AsyncIterator[ServerSentEvent]:
@@ -90,8 +132,8 @@ async def events(
         state = current_state()
         if more or state.generation != generation:
             generation = state.generation
-            page = await anyio.to_thread.run_sync(_read, viewer, position, limiter=_READERS)
-            settled = page.next_key or position
+            page = await _shared.page(viewer, position, generation)
+            settled = _settled(page, position)
             for item in page.items:
                 entry_id, at = item["id"], item["at"]
                 if sent.get(entry_id) == at:
