@@ -91,7 +91,6 @@ def worker(once: bool) -> None:
     if once:
         while runner.run_once():
             pass
-        runner.close()
         return
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

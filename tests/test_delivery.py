@@ -39,16 +39,10 @@ def receiver():
 
 @pytest.fixture
 def make_worker():
-    workers: list[Worker] = []
-
     def make(**overrides) -> Worker:
-        worker = Worker(settings=Settings(**{**LOCAL, **overrides}))
-        workers.append(worker)
-        return worker
+        return Worker(settings=Settings(**{**LOCAL, **overrides}))
 
-    yield make
-    for worker in workers:
-        worker.close()
+    return make
 
 
 def drain(worker: Worker, rounds: int = 50) -> None:

@@ -223,3 +223,12 @@ async def test_a_renamed_tag_purges_its_old_slug_too(client, session, editor):
     assert renamed.status_code == 200
     update = next(e for e in events(session, tag["id"]) if e.type == "tag.updated")
     assert {"tag:drones", "tag:uavs"} <= set(update.data["surrogate_keys"])
+
+
+async def test_a_site_change_announces_the_site(client, session, editor):
+    body = {"name": "The Daily", "url": "https://daily.test", "timezone": "UTC", "language": "en"}
+    assert (await client.patch("/v1/site", json=body, headers=editor)).status_code == 200
+    [event] = [e for e in events(session) if e.type == "site.updated"]
+    assert event.subject_type == "site" and event.subject_id == "1"
+    assert event.data["site"]["name"] == "The Daily"
+    assert event.data["surrogate_keys"] == ["site"]

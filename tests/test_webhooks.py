@@ -177,7 +177,6 @@ async def test_delivery_log_and_redelivery(client, session, admin, local, settin
         again = await client.post(f"{path}/{delivery['id']}/redeliver", headers=admin)
         assert again.status_code == 202 and again.json()["data"]["status"] == "pending"
         await anyio.to_thread.run_sync(drain, worker)
-        worker.close()
         one = (await client.get(f"{path}/{delivery['id']}", headers=admin)).json()["data"]
         assert one["attempts"] == 2 and [a["number"] for a in one["log"]] == [1, 2]
         # The same message twice: same webhook-id, so the receiver can drop the repeat.
@@ -194,9 +193,7 @@ async def test_deleting_a_webhook_takes_its_deliveries(client, session, admin, l
     created = await subscribe(client, admin, events=["*"])
     writer = {"Authorization": f"Bearer {make_key(session, 'content:write')}"}
     await client.post("/v1/tags", json={"name": "Drones"}, headers=writer)
-    worker = Worker()
-    worker.dispatch()
-    worker.close()
+    Worker().dispatch()
     assert session.scalars(select(WebhookDelivery)).all()
     gone = await client.delete(f"/v1/webhooks/{created['id']}", headers={**admin, "If-Match": "*"})
     assert gone.status_code == 204

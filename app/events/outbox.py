@@ -91,13 +91,15 @@ def emit_change(
     representation: dict[str, Any],
     fields: list[str],
     keys: Any,
+    subject_id: str | None = None,
 ) -> Event:
     """The event of a write: `{<resource>: the object, "fields": what the write touched,
-    "surrogate_keys": what a CDN should purge}`. Every event about an object has this shape."""
+    "surrogate_keys": what a CDN should purge}`. Every event about an object has this shape;
+    `subject_id` is needed only for an object without an `id` of its own (the site)."""
     return emit(
         session,
         type_,
         subject_type=resource,
-        subject_id=representation["id"],
+        subject_id=subject_id or representation["id"],
         data={resource: representation, "fields": sorted(fields), "surrogate_keys": sorted(keys)},
     )

@@ -20,6 +20,7 @@ from app.photos.schemas import (
     PhotoMetadata,
     PhotoOut,
     PhotoUpdate,
+    photo_keys,
     photo_out,
 )
 from app.representation import FieldsDep
@@ -36,7 +37,7 @@ def read_photo(
     """A photo with caption, credit, photographer, agency, alt text, size, renditions, rights."""
     fields.check(FIELDS)
     photo = service.get_photo(session, photo_id=photo_id, viewer=viewer)
-    return item_response(request, fields.apply(photo_out(photo)), keys=[f"photo:{photo.id}"])
+    return item_response(request, fields.apply(photo_out(photo)), keys=photo_keys(photo))
 
 
 def _media_url(request: Request) -> str:
@@ -144,7 +145,7 @@ add_routes(
         update=PhotoUpdate,
         out=lambda _session, row: photo_out(row),
         out_schema=PhotoOut,
-        keys=lambda row: [f"photo:{row.id}"],
+        keys=photo_keys,
         in_use=service.photo_in_use,
         slug_from=None,
         after_delete=service.discard_files,

@@ -41,6 +41,11 @@ class PhotoOut(BaseModel):
 FIELDS = tuple(PhotoOut.model_fields)
 
 
+def photo_keys(photo: Photo) -> list[str]:
+    """The surrogate keys of a photo's answers (and of every answer that shows it)."""
+    return [f"photo:{photo.id}"]
+
+
 def photo_out(photo: Photo) -> dict[str, Any]:
     return {
         "id": photo.id,

@@ -9,7 +9,7 @@ from app.events.outbox import emit_change
 from app.ids import new_id
 from app.models import Photo
 from app.photos import media
-from app.photos.schemas import PhotoCreate, PhotoMetadata, photo_out
+from app.photos.schemas import PhotoCreate, PhotoMetadata, photo_keys, photo_out
 from app.visibility import Viewer, visible_photos
 
 
@@ -46,7 +46,7 @@ def _announce(session: Session, photo: Photo, fields: list[str]) -> None:
         resource="photo",
         representation=photo_out(photo),
         fields=fields,
-        keys=[f"photo:{photo.id}"],
+        keys=photo_keys(photo),
     )
 
 

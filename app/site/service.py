@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from app.editorial import Editor, audit, save_version
 from app.errors import NotFound, ValidationFailed
-from app.events.outbox import emit
+from app.events.outbox import emit_change
 from app.models import Site
 from app.site.schemas import SiteUpdate, site_out
 
@@ -39,12 +39,14 @@ def update_site(session: Session, who: Editor, *, data: SiteUpdate) -> Site:
     session.flush()
     site = session.get(Site, 1, populate_existing=True)
     assert site is not None
-    emit(
+    emit_change(
         session,
         "site.updated",
-        subject_type="site",
+        resource="site",
+        representation=site_out(site),
+        fields=list(values),
+        keys=["site"],
         subject_id="1",
-        data={"site": site_out(site), "fields": sorted(values), "surrogate_keys": ["site"]},
     )
     audit(
         session,

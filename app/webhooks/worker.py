@@ -123,24 +123,18 @@ class Worker:
         rounds = math.ceil(self.settings.webhook_batch / self.settings.webhook_concurrency)
         self.lease = max(self.settings.webhook_lease_seconds, rounds * timeout + 5)
 
-    def close(self) -> None:
-        """Nothing is held between rounds; kept so callers need not know that."""
-
     def run(self, stop: threading.Event) -> None:
         """Work until `stop` is set; a failing round is logged and the next one tried."""
         log.info("webhook worker started")
-        try:
-            while not stop.is_set():
-                try:
-                    busy = self.run_once()
-                except Exception:
-                    log.exception("webhook worker round failed; retrying")
-                    busy = 0
-                if not busy:
-                    stop.wait(self.settings.webhook_poll_seconds)
-        finally:
-            self.close()
-            log.info("webhook worker stopped")
+        while not stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:
+                log.exception("webhook worker round failed; retrying")
+                busy = 0
+            if not busy:
+                stop.wait(self.settings.webhook_poll_seconds)
+        log.info("webhook worker stopped")
 
     def run_once(self) -> int:
         """One round: dispatch due events, deliver one batch. Returns how much it did."""
