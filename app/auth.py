@@ -1,26 +1,24 @@
-"""Who is calling: API key -> principal (cached briefly), and the scope dependencies."""
+"""Who is calling: API key -> principal (cached briefly), and the gates routes declare."""
 
 import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import parse_qs
 
 import anyio.to_thread
-from fastapi import Depends, Query, Request, Security
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Query, Request
 from sqlmodel import Session
 
 from app.config import get_settings
 from app.db import get_engine, utcnow
 from app.errors import ProblemError
 from app.models import ApiKey, Scope
+from app.policy import Gate, RouteOptions
 from app.visibility import Viewer
 
 READ_SCOPES = frozenset({Scope.content_read, Scope.content_preview, Scope.partner})
-# Feed readers and browsers' EventSource cannot set headers: feed URLs and the live stream
-# (and only they) take `?api_key=`.
-QUERY_KEY_PATHS = ("/v1/feeds/", "/v1/feed/stream")
 
 
 class Unauthorized(ProblemError):
@@ -72,20 +70,35 @@ class Principal:
         )
 
 
-def presented_secret(scope: dict) -> str | None:
-    """The key in `Authorization: Bearer`, `X-API-Key`, or `?api_key=` on feed URLs."""
+def presented_secret(scope: dict, *, query_key: bool = False) -> str | None:
+    """The key in `Authorization: Bearer`, `X-API-Key`, or (where the route's policy takes
+    it) `?api_key=`; None when the caller presents no credential at all.
+
+    A credential that is there but cannot be a key (`Bearer` with nothing after it, another
+    scheme such as `Basic`, a bare token, an empty `X-API-Key`) is a 401, never a quiet
+    fall-back to anonymous reading.
+    """
     for name, value in scope["headers"]:
         if name == b"authorization":
-            kind, _, token = value.decode("latin-1").partition(" ")
-            if kind.lower() == "bearer" and token.strip():
-                return token.strip()
-        elif name == b"x-api-key" and value.strip():
+            kind, _, token = value.decode("latin-1").strip().partition(" ")
+            if kind.lower() != "bearer":
+                raise Unauthorized(
+                    "Send the key as `Authorization: Bearer <key>` or `X-API-Key: <key>`."
+                )
+            if not token.strip():
+                raise Unauthorized("The Authorization header names no key.")
+            return token.strip()
+        if name == b"x-api-key":
+            if not value.strip():
+                raise Unauthorized("The X-API-Key header is empty.")
             return value.decode("latin-1").strip()
-    if scope["path"].startswith(QUERY_KEY_PATHS) and b"api_key=" in scope["query_string"]:
-        from urllib.parse import parse_qs
-
-        values = parse_qs(scope["query_string"].decode("latin-1")).get("api_key")
+    if query_key and b"api_key=" in scope["query_string"]:
+        values = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True).get(
+            "api_key"
+        )
         if values:
+            if not values[0].strip():
+                raise Unauthorized("The api_key parameter is empty.")
             return values[0]
     return None
 
@@ -126,9 +139,9 @@ def _lookup(secret: str) -> tuple[Principal | None, bool]:
 key_cache = KeyCache()
 
 
-async def authenticate(scope: dict) -> Principal | None:
+async def authenticate(scope: dict, *, query_key: bool = False) -> Principal | None:
     """The caller's principal; None when anonymous; Unauthorized for a bad key."""
-    secret = presented_secret(scope)
+    secret = presented_secret(scope, query_key=query_key)
     if secret is None:
         return None
     principal, revoked = await key_cache.resolve(secret)
@@ -141,6 +154,9 @@ async def authenticate(scope: dict) -> Principal | None:
     return principal
 
 
+QueryKey = RouteOptions(query_key=True)
+
+
 def query_key(
     api_key: Annotated[
         str | None,
@@ -150,26 +166,14 @@ def query_key(
             "It is read before routing and never appears in the feed.",
         ),
     ] = None,
+    _: None = Depends(QueryKey),
 ) -> None:
-    """Declares `api_key` where QUERY_KEY_PATHS take it (the edge has already
-    authenticated with it)."""
+    """Declares `api_key` on the routes that take it (the edge has already authenticated
+    with it)."""
 
 
 def principal_of(request: Request) -> Principal | None:
     return request.scope.get("state", {}).get("principal")
-
-
-# Declared for the OpenAPI document (and the docs' Authorize button); the access middleware
-# has already read the key by the time a route runs.
-_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
-_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="The key itself.")
-BearerDoc = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
-KeyDoc = Annotated[str | None, Security(_api_key)]
-
-
-def reader(request: Request, _b: BearerDoc = None, _k: KeyDoc = None) -> Viewer:
-    """The viewer for a read: anonymous (if allowed), a reading key, or a partner."""
-    return viewer_of(principal_of(request))
 
 
 def viewer_of(principal: Principal | None) -> Viewer:
@@ -192,19 +196,38 @@ def viewer_of(principal: Principal | None) -> Viewer:
     return Viewer()
 
 
-def require(scope: Scope) -> Any:
-    def dependency(request: Request, _b: BearerDoc = None, _k: KeyDoc = None) -> Principal:
-        principal = principal_of(request)
+def _read(principal: Principal | None, scope: Any) -> Viewer:
+    return viewer_of(principal)
+
+
+def _read_or_preview_link(principal: Principal | None, scope: Any) -> Viewer | None:
+    """A read, or a preview link (`?preview=<token>`) that the route itself verifies:
+    None then, and the answer is one caller's own."""
+    if b"preview=" in scope["query_string"]:
+        return None
+    return viewer_of(principal)
+
+
+def _requiring(scope_needed: Scope) -> Gate:
+    def check(principal: Principal | None, scope: Any) -> Principal:
         if principal is None:
             raise Unauthorized("An API key is required.")
-        if scope not in principal.scopes:
-            raise Forbidden(f"This key lacks the {scope.value} scope.")
+        if scope_needed not in principal.scopes:
+            raise Forbidden(f"This key lacks the {scope_needed.value} scope.")
         return principal
 
-    return Depends(dependency)
+    return Gate(scope_needed.value, check, kept=False)
 
 
-Reader = Annotated[Viewer, Depends(reader)]
-Admin = Annotated[Principal, require(Scope.admin)]
-Previewer = Annotated[Principal, require(Scope.content_preview)]
-Writer = Annotated[Principal, require(Scope.content_write)]
+# The gates. A route declares exactly one (directly or through a dependency such as
+# `EditorDep`); `policy.PolicyTable` reads it, and the edge runs it before the render cache.
+READ = Gate("read", _read, kept=True)
+READ_OR_PREVIEW_LINK = Gate("read or preview link", _read_or_preview_link, kept=True)
+ADMIN = _requiring(Scope.admin)
+PREVIEW = _requiring(Scope.content_preview)
+WRITE = _requiring(Scope.content_write)
+
+Reader = Annotated[Viewer, Depends(READ)]
+Admin = Annotated[Principal, Depends(ADMIN)]
+Previewer = Annotated[Principal, Depends(PREVIEW)]
+Writer = Annotated[Principal, Depends(WRITE)]

@@ -7,8 +7,6 @@ from app.config import get_settings
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPES = ("application/json", "application/merge-patch+json")
-# Paths that take an uploaded file: multipart there, with the upload size limit.
-UPLOAD_PATHS = ("/v1/photos",)
 
 
 class BodyRefused(Exception):
@@ -24,26 +22,21 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _is_upload(scope: Scope, media_type: str) -> bool:
-    return (
-        scope["method"] == "POST"
-        and scope["path"].rstrip("/") in UPLOAD_PATHS
-        and media_type == "multipart/form-data"
-    )
+def _media_type(scope: Scope) -> str:
+    return (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
 
 
-def limit_for(scope: Scope) -> int:
-    """The largest body this request may send, in bytes."""
+def limit_for(scope: Scope, *, upload: bool) -> int:
+    """The largest body this request may send, in bytes (`upload`: its route takes files)."""
     settings = get_settings()
-    media_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
-    if _is_upload(scope, media_type):
+    if upload and _media_type(scope) == "multipart/form-data":
         return settings.max_upload_mb * 1024 * 1024
     return settings.max_body_kb * 1024
 
 
-def check_headers(scope: Scope) -> None:
+def check_headers(scope: Scope, *, upload: bool) -> None:
     """Refuse by headers alone: a declared length over the limit (413), a body that is
-    neither JSON nor (where files are taken) multipart (415)."""
+    neither JSON nor (where the route takes files) multipart (415)."""
     length = _header(scope, b"content-length")
     chunked = "chunked" in (_header(scope, b"transfer-encoding") or "").lower()
     has_body = chunked or (length is not None and length.strip() not in ("", "0"))
@@ -55,15 +48,15 @@ def check_headers(scope: Scope) -> None:
         except ValueError:
             detail = "Invalid Content-Length."
             raise BodyRefused(400, "bad-request", "Bad request", detail) from None
-        limit = limit_for(scope)
+        limit = limit_for(scope, upload=upload)
         if declared > limit:
             raise _too_large(limit)
-    media_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
-    if media_type in JSON_TYPES or media_type.endswith("+json") or _is_upload(scope, media_type):
+    media_type = _media_type(scope)
+    if media_type in JSON_TYPES or media_type.endswith("+json"):
         return
-    accepted = "application/json" + (
-        " or multipart/form-data" if scope["path"].rstrip("/") in UPLOAD_PATHS else ""
-    )
+    if upload and media_type == "multipart/form-data":
+        return
+    accepted = "application/json" + (" or multipart/form-data" if upload else "")
     raise BodyRefused(
         415,
         "unsupported-media-type",
@@ -81,9 +74,9 @@ def _too_large(limit: int) -> BodyRefused:
     )
 
 
-async def read_body(scope: Scope, receive: Receive) -> bytes:
+async def read_body(scope: Scope, receive: Receive, *, upload: bool) -> bytes:
     """The whole body, refused with 413 as soon as it passes the limit (not after)."""
-    limit = limit_for(scope)
+    limit = limit_for(scope, upload=upload)
     chunks: list[bytes] = []
     size = 0
     while True:

@@ -24,15 +24,10 @@ from starlette.types import Message, Scope
 from app.auth import Principal
 from app.generation import State
 from app.models import Scope as KeyScope
+from app.policy import Policy
 
 log = logging.getLogger("byline.cache")
 
-# Editorial and admin reads: never kept, never served to another caller.
-UNCACHED_PREFIXES = ("/v1/keys", "/v1/audit", "/v1/webhooks", "/v1/feed/stream")
-# Answers that change without a content write (view counts; the news sitemap's 48-hour
-# window), so the generation cannot tell when they are stale: rendered afresh every so
-# many seconds, and cached downstream no longer than that.
-SHORT_LIVED = {"/v1/popular": 30, "/v1/sitemaps/news.xml": 300}
 COMPRESS_MIN_BYTES = 1024
 _KEPT_HEADERS = {b"content-type", b"surrogate-key", b"link", b"deprecation", b"sunset"}
 
@@ -87,10 +82,14 @@ class RenderCache:
             self.size -= evicted.size
 
 
-def audience(scope: Scope) -> str | None:
-    """Whose answer this is: `public`, one partner's, or None when it must not be kept."""
-    path: str = scope["path"]
-    if path.startswith(UNCACHED_PREFIXES) or b"preview=" in scope["query_string"]:
+def audience(scope: Scope, policy: Policy) -> str | None:
+    """Whose answer this is: `public`, one partner's, or None when it must not be kept.
+
+    Called only after the route's gate admitted the caller (see `edge.py`): a kept answer
+    is never served to a caller the route itself would have refused. A preview link's
+    answer is its holder's alone.
+    """
+    if not policy.keeps(scope) or b"preview=" in scope["query_string"]:
         return None
     principal: Principal | None = scope.get("state", {}).get("principal")
     if principal is None:
@@ -255,27 +254,24 @@ class SharedRenderCache:
 NEGOTIATED = (b"application/ninjs+json",)
 
 
-def max_age(scope: Scope) -> int | None:
-    """Seconds a short-lived answer may be kept; None for content (the generation decides)."""
-    return SHORT_LIVED.get(scope["path"])
-
-
-def as_of(scope: Scope, state: State) -> State:
-    """The state an answer is rendered at: for a short-lived answer, changed at the start of
-    the current period at the latest, so its `Last-Modified` moves on with its key."""
-    ttl = max_age(scope)
+def as_of(policy: Policy, state: State) -> State:
+    """The state an answer is rendered at: for a short-lived answer (its route's `max_age`:
+    it changes without a content write, so the generation cannot tell when it is stale),
+    changed at the start of the current period at the latest, so its `Last-Modified` moves
+    on with its key."""
+    ttl = policy.max_age
     if ttl is None:
         return state
     period = datetime.fromtimestamp(time.time() // ttl * ttl, UTC)
     return replace(state, changed_at=max(state.changed_at, period))
 
 
-def cache_key(scope: Scope, who: str, state: State) -> str:
+def cache_key(scope: Scope, who: str, state: State, policy: Policy) -> str:
     query = scope["query_string"].decode("latin-1")
     accept = header(scope, b"accept") or b""
     representation = next((m.decode() for m in NEGOTIATED if m in accept), "")
     key = f"{state.generation}|{who}|{scope['path']}|{query}|{representation}"
-    ttl = max_age(scope)
+    ttl = policy.max_age
     if ttl is not None:
         key += f"|{int(time.time() // ttl)}"  # the same period on every worker and host
     return key

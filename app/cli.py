@@ -192,11 +192,13 @@ def keys_list() -> None:
     """List keys (never their secrets)."""
     from sqlalchemy import select
 
+    from app.db import utcnow
     from app.models import ApiKey
 
     with _session() as session:
         for key in session.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)):
-            state = "revoked" if key.revoked_at else "active"
+            expired = key.expires_at is not None and key.expires_at <= utcnow()
+            state = "revoked" if key.revoked_at else "expired" if expired else "active"
             scopes = ",".join(key.scopes)
             click.echo(f"{key.id}\tbyl_{key.prefix}\t{state}\t{scopes}\t{key.name}")
 

@@ -1,10 +1,11 @@
 """The edge: one pure ASGI layer in front of the routed application.
 
-Every request passes here once: it gets its request id and security headers; a `/v1`
-request is authenticated, rate-limited and given its cache headers; a cacheable GET is
-answered from the render cache when it can be, so a warm read never enters the router.
-A miss goes to the application, and its answer is kept on the way out. Both paths get
-the same authentication, limits, headers and visibility because this code gives them.
+Every request passes here once: it gets its request id and security headers; an API
+request is authenticated, rate-limited, admitted by its route's gate and given its cache
+headers; a cacheable GET is answered from the render cache when it can be, so a warm read
+never enters the router. A miss goes to the application, and its answer is kept on the way
+out. What each route allows is its policy (`policy.py`), read from the routes themselves:
+both paths pass exactly the same checks because this code runs them, before either.
 """
 
 import asyncio
@@ -27,14 +28,14 @@ from app.access import (
 )
 from app.auth import Principal, Unauthorized, authenticate
 from app.config import get_settings
+from app.errors import ProblemError
 from app.generation import current_state
 from app.middleware import common_headers, request_id_of
 from app.models import Scope as KeyScope
+from app.policy import Policy, PolicyTable
 from app.ratelimit import Decision, RateLimiter
 
 log = logging.getLogger("byline.edge")
-
-GUARDED_PREFIX = "/v1/"
 
 
 class Edge:
@@ -45,6 +46,7 @@ class Edge:
         self.cache = cache.RenderCache(settings.render_cache_mb * 1024 * 1024)
         self.shared = cache.SharedRenderCache(settings.redis_url) if settings.redis_url else None
         self._inflight: dict[str, asyncio.Future[cache.Entry | None]] = {}
+        self.policies = PolicyTable(getattr(app, "routes", ()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,13 +55,14 @@ class Edge:
         request_id = request_id_of(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         headers = common_headers(scope, request_id)
-        if not scope["path"].startswith(GUARDED_PREFIX):
+        if not self.policies.guards(scope["path"]):
             await self.app(scope, receive, _adding(send, headers))
             return
         started = time.perf_counter()
         status = 500
+        policy = self.policies.match(scope)
         try:
-            status = await self._guarded(scope, receive, send, headers)
+            status = await self._guarded(scope, receive, send, headers, policy)
         except Exception:
             # The routed application renders its own failures; this is for the edge's own.
             log.exception("edge failure")
@@ -72,14 +75,21 @@ class Edge:
             )
             await _send_problem(send, 500, body, headers)
         finally:
-            metrics.observe(scope["method"], scope["path"], status, time.perf_counter() - started)
+            resource = policy.resource if policy is not None else "other"
+            metrics.observe(scope["method"], resource, status, time.perf_counter() - started)
 
     async def _guarded(
-        self, scope: Scope, receive: Receive, send: Send, headers: list[tuple[bytes, bytes]]
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: list[tuple[bytes, bytes]],
+        policy: Policy | None,
     ) -> int:
-        """Authenticate, limit, answer; returns the status sent."""
+        """Authenticate, limit, admit, answer; returns the status sent. Without a policy
+        (no route takes this method at this path) the router answers 404 or 405."""
         try:
-            principal = await authenticate(scope)
+            principal = await authenticate(scope, query_key=policy is not None and policy.query_key)
         except Unauthorized as exc:
             # Bad keys are limited per address, so that guessing costs as much as reading.
             decision = await self._hit(None, scope)
@@ -109,12 +119,22 @@ class Edge:
             retry = (b"retry-after", str(max(1, decision.reset)).encode())
             await _send_problem(send, 429, body, [*headers, retry])
             return 429
+        if policy is None:
+            return await self._routed(scope, receive, send, headers, principal)
+        try:
+            # The route's own gate, run before anything is read or served from the cache.
+            policy.gate.check(principal, scope)
+        except ProblemError as exc:
+            body = problem_message(scope, exc.status, exc.code, exc.title, exc.detail)
+            extra = [(k.lower().encode(), v.encode()) for k, v in (exc.headers or {}).items()]
+            await _send_problem(send, exc.status, body, [*headers, *extra])
+            return exc.status
 
         method = scope["method"]
         if method in bodies.BODY_METHODS:
             try:
-                bodies.check_headers(scope)
-                body = await bodies.read_body(scope, receive)
+                bodies.check_headers(scope, upload=policy.upload)
+                body = await bodies.read_body(scope, receive, upload=policy.upload)
             except bodies.BodyRefused as exc:
                 message = problem_message(scope, exc.status, exc.code, exc.title, exc.detail)
                 await _send_problem(send, exc.status, message, headers)
@@ -123,7 +143,7 @@ class Edge:
             key = idempotency.presented_key(scope)
             if method == "POST" and key is not None:
                 return await self._idempotent(scope, receive, send, headers, principal, key, body)
-        who = cache.audience(scope) if method in ("GET", "HEAD") else None
+        who = cache.audience(scope, policy)
         state = None
         if who is not None:
             try:
@@ -133,7 +153,9 @@ class Edge:
         if state is None:
             status = await self._routed(scope, receive, send, headers, principal)
         else:
-            status = await self._cached(scope, receive, send, headers, principal, who, state)
+            status = await self._cached(
+                scope, receive, send, headers, principal, who, state, policy
+            )
         if principal is not None and KeyScope.partner in principal.scopes and status < 400:
             await record_usage(principal, int(scope["state"].get("items", 0)))
         return status
@@ -240,9 +262,10 @@ class Edge:
         principal: Principal | None,
         who: str,
         state: cache.State,
+        policy: Policy,
     ) -> int:
-        state = cache.as_of(scope, state)
-        key = cache.cache_key(scope, who, state)
+        state = cache.as_of(policy, state)
+        key = cache.cache_key(scope, who, state, policy)
         entry = self.cache.get(key)
         how = b"HIT"
         if entry is None and self.shared is not None:
@@ -258,7 +281,9 @@ class Edge:
             self._inflight[key] = flight
             entry, status = None, 500
             try:
-                entry, status = await self._render(scope, receive, send, headers, principal, state)
+                entry, status = await self._render(
+                    scope, receive, send, headers, principal, state, policy
+                )
             finally:
                 del self._inflight[key]
                 flight.set_result(entry)
@@ -282,6 +307,7 @@ class Edge:
         headers: list[tuple[bytes, bytes]],
         principal: Principal | None,
         state: cache.State,
+        policy: Policy,
     ) -> tuple[cache.Entry | None, int]:
         """Render through the application: a 200 comes back to be kept and sent by the
         caller; anything else is sent here as routed. Returns (entry or None, status)."""
@@ -301,7 +327,7 @@ class Edge:
         if start is None or start["status"] != 200 or streaming or cache.private(start):
             return None, await _send_captured(send, messages, headers, principal, scope["method"])
         body = b"".join(m.get("body", b"") for m in messages[1:])
-        control = cache_control(principal, "GET", 200, max_age=cache.max_age(scope))
+        control = cache_control(principal, "GET", 200, max_age=policy.max_age)
         policy = [(b"cache-control", control), (b"vary", VARY)]
         items = int(scope["state"].get("items", 0))
         return cache.entry_from(start, body, state, policy, items), 200

@@ -16,27 +16,6 @@ from prometheus_client import (
     multiprocess,
 )
 
-# A closed set of labels: one per resource of the API, never a raw path.
-RESOURCES = frozenset(
-    {
-        "articles",
-        "authors",
-        "photos",
-        "sections",
-        "tags",
-        "feed",
-        "feeds",
-        "site",
-        "keys",
-        "sync",
-        "popular",
-        "sitemaps",
-        "audit",
-        "webhooks",
-        "stream",
-    }
-)
-
 REQUESTS = Counter(
     "byline_http_requests_total", "Answered API requests.", ["method", "resource", "status"]
 )
@@ -58,20 +37,11 @@ WEBHOOK_ATTEMPTS = Counter(
     "Webhook delivery attempts by what followed: succeeded, retrying, failed.",
     ["outcome"],
 )
-STREAM_PATH = "/v1/feed/stream"
 
 
-def resource_of(path: str) -> str:
-    """`/v1/articles/x` -> `articles`; anything unknown -> `other`. The live stream is a
-    resource of its own: its "latency" is how long a connection stayed."""
-    if path == STREAM_PATH:
-        return "stream"
-    parts = path.split("/", 3)
-    return parts[2] if len(parts) > 2 and parts[2] in RESOURCES else "other"
-
-
-def observe(method: str, path: str, status: int, seconds: float) -> None:
-    resource = resource_of(path)
+def observe(method: str, resource: str, status: int, seconds: float) -> None:
+    """One answered request. `resource` is its route's label (`policy.Policy.resource`: a
+    closed set, never a raw path); "other" where no route matched."""
     REQUESTS.labels(method, resource, str(status)).inc()
     LATENCY.labels(resource).observe(seconds)
 

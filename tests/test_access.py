@@ -74,7 +74,12 @@ async def test_x_api_key_header_works_like_bearer(world, client):
 
 async def test_api_key_query_parameter_is_refused_outside_feeds(world, client):
     secret = world["keys"]["admin"]
+    # Not taken as a key: the caller is anonymous, and this route needs one.
     response = await client.get("/v1/keys", params={"api_key": secret})
+    assert response.status_code == 401
+    assert secret not in response.text
+    # With a key where keys go, the parameter is an unknown one.
+    response = await client.get("/v1/keys", params={"api_key": secret}, headers=auth(secret))
     assert response.status_code == 400
     assert response.json()["errors"] == [{"field": "api_key", "message": "unknown query parameter"}]
     assert secret not in response.text

@@ -263,12 +263,16 @@ async def test_concurrent_misses_render_once(session, client, engine):
 def test_clocked_answers_get_a_new_cache_key_each_period(monkeypatch):
     from app import cache
     from app.generation import State
+    from app.main import app
 
     state = State(generation=7, changed_at=utcnow(), next_transition_at=None)
-    scope = {"path": "/v1/sitemaps/news.xml", "query_string": b"", "headers": []}
+    scope = {"type": "http", "method": "GET", "path": "/v1/sitemaps/news.xml"}
+    scope |= {"query_string": b"", "headers": []}
+    policy = app.policies.match(scope)
+    assert policy is not None and policy.max_age == 300
     monkeypatch.setattr(cache.time, "time", lambda: 999_900.0)
-    first = cache.cache_key(scope, "public", state)
+    first = cache.cache_key(scope, "public", state, policy)
     monkeypatch.setattr(cache.time, "time", lambda: 999_900.0 + 299)
-    assert cache.cache_key(scope, "public", state) == first
+    assert cache.cache_key(scope, "public", state, policy) == first
     monkeypatch.setattr(cache.time, "time", lambda: 999_900.0 + 301)
-    assert cache.cache_key(scope, "public", state) != first
+    assert cache.cache_key(scope, "public", state, policy) != first

@@ -2,12 +2,12 @@
 the beacon's own rate limit, and a popular list that is never stale for long."""
 
 import os
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from app import cache
 from app.db import utcnow
 from app.models import ArticleStatus, ArticleViewHour
 from app.popular.service import add_views, hour_of
@@ -222,9 +222,22 @@ async def test_two_apps_share_the_beacon_limit_through_redis(session, settings_e
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
 
 
+def _popular_max_age(monkeypatch, seconds: int) -> None:
+    """The route's declared `max_age`, changed for one test."""
+    from app.main import app
+
+    table = app.policies
+    entries = [
+        (route, replace(policy, max_age=seconds) if policy.path == "/v1/popular" else policy)
+        for route, policy in table.entries
+    ]
+    monkeypatch.setattr(table, "entries", entries)
+    monkeypatch.setattr(table, "_remembered", {})
+
+
 async def test_popular_is_cached_briefly_not_until_the_next_edit(session, client, monkeypatch):
     article = make_article(session)
-    monkeypatch.setitem(cache.SHORT_LIVED, "/v1/popular", 3600)
+    _popular_max_age(monkeypatch, 3600)
     first = await client.get("/v1/popular?window=1h")
     assert first.headers["cache-control"] == "public, max-age=3600, stale-while-revalidate=3600"
     assert first.json()["data"] == []
@@ -234,7 +247,7 @@ async def test_popular_is_cached_briefly_not_until_the_next_edit(session, client
     again = await client.get("/v1/popular?window=1h")
     assert again.headers["x-cache"] == "HIT" and again.json()["data"] == []
     # A new period is a new key: the views show without any content write.
-    monkeypatch.setitem(cache.SHORT_LIVED, "/v1/popular", 1)
+    _popular_max_age(monkeypatch, 1)
     fresh = await client.get("/v1/popular?window=1h")
     assert fresh.headers["cache-control"] == "public, max-age=1, stale-while-revalidate=1"
     assert [i["views"] for i in fresh.json()["data"]] == [1]

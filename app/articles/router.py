@@ -17,7 +17,7 @@ from app.articles.schemas import (
     surrogate_keys,
 )
 from app.articles.service import ArticleFilters
-from app.auth import Forbidden, Previewer, Reader, reader
+from app.auth import READ_OR_PREVIEW_LINK, Forbidden, Previewer, Reader
 from app.db import SessionDep
 from app.errors import InvalidParameter
 from app.formats.article import (
@@ -185,17 +185,18 @@ def read_article(
         Query(max_length=1000, description="A preview link's token: shows this draft."),
     ] = None,
     format: Annotated[ArticleFormat | None, Query(description=FORMAT_DESCRIPTION)] = None,
+    reader: Viewer | None = Depends(READ_OR_PREVIEW_LINK),
 ) -> Response:
     """The whole article, by id or slug; as ninjs or JSON-LD with `format=`."""
     fields.check(FIELDS)
     chosen = negotiate(format, request, fields)
     headers = None
-    if preview is not None:
-        token_article = read_token(preview)
+    if reader is None or preview is not None:
+        token_article = read_token(preview or "")
         viewer = Viewer(preview=True)
         headers = {"Cache-Control": "private, no-store"}
     else:
-        viewer = reader(request)
+        viewer = reader
     article = service.get_article(session, ref=ref, viewer=viewer)
     if preview is not None and article.id != token_article:
         raise Forbidden("The preview link is for another article.")

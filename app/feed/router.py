@@ -13,6 +13,7 @@ from app.feed import service, stream
 from app.feed.schemas import FIELDS, FeedEntryCreate, FeedEntryOut, FeedEntryUpdate, feed_entry_out
 from app.models import FeedEntry, FeedKind
 from app.pagination import PageDep, item_response, list_response
+from app.policy import RouteOptions
 from app.representation import FieldsDep
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, Many, One
@@ -65,6 +66,8 @@ def _stream_start(
 
 @router.get(
     "/stream",
+    # Never kept; its "latency" in the metrics is how long a connection stayed.
+    dependencies=[Depends(RouteOptions(kept=False, resource="stream"))],
     response_class=EventSourceResponse,
     responses={**PROBLEM_RESPONSES, 200: {"description": "An endless text/event-stream"}},
 )
@@ -82,7 +85,7 @@ async def stream_feed(
 
     async def refresh() -> Viewer | None:
         try:
-            return viewer_of(await authenticate(request.scope))
+            return viewer_of(await authenticate(request.scope, query_key=True))
         except ProblemError:
             return None
 

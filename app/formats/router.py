@@ -18,6 +18,7 @@ from app.formats.service import FEED_INCLUDE, FeedScope, Publication
 from app.formats.sitemap import news_sitemap
 from app.models import Article
 from app.pagination import absolute_url
+from app.policy import RouteOptions
 from app.schemas import PROBLEM_RESPONSES
 from app.visibility import Viewer
 
@@ -135,7 +136,13 @@ def _feed_info(
     )
 
 
-@router.get("/sitemaps/news.xml", response_class=Response, responses=_document(SITEMAP))
+@router.get(
+    "/sitemaps/news.xml",
+    # A 48-hour window moves without a write: rendered afresh every five minutes.
+    dependencies=[Depends(RouteOptions(max_age=300))],
+    response_class=Response,
+    responses=_document(SITEMAP),
+)
 def news_sitemap_xml(request: Request, session: SessionDep, viewer: Reader) -> Response:
     """Google News sitemap: the caller's readable stories of the last 48 hours (at most
     1,000) that have a web page."""

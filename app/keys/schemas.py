@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from app.db import utcnow
 from app.models import ApiKey, KeyUsage, Scope
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -33,9 +34,14 @@ class KeyCreate(BaseModel):
 
     @field_validator("expires_at")
     @classmethod
-    def aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+    def aware_and_ahead(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return value
+        if value.tzinfo is None:
             raise ValueError("needs a time zone offset (use Z for UTC)")
+        # A key born expired would be listed as active and refused on its first use.
+        if value <= utcnow():
+            raise ValueError("must be in the future")
         return value
 
 

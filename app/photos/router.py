@@ -1,5 +1,5 @@
 import anyio.to_thread
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -23,6 +23,7 @@ from app.photos.schemas import (
     photo_keys,
     photo_out,
 )
+from app.policy import RouteOptions
 from app.representation import FieldsDep
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, WRITE_RESPONSES, One
@@ -72,6 +73,8 @@ async def _metadata_from_form(request: Request) -> tuple[PhotoMetadata, bytes]:
 
 @router.post(
     "",
+    # Takes the image itself as multipart, up to MAX_UPLOAD_MB.
+    dependencies=[Depends(RouteOptions(upload=True))],
     status_code=201,
     response_model=One[PhotoOut],
     responses=WRITE_RESPONSES,

@@ -2,7 +2,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.access import client_address
@@ -14,6 +14,7 @@ from app.db import SessionDep
 from app.errors import ProblemError
 from app.models import Article
 from app.pagination import Ordering, Page, SortKey, list_response
+from app.policy import RouteOptions
 from app.popular import service
 from app.popular.schemas import POPULAR_FIELDS, PopularArticle
 from app.popular.views import counter
@@ -82,7 +83,13 @@ async def record_view(ref: str, request: Request, session: SessionDep, viewer: R
     return Response(status_code=204, headers=headers)
 
 
-@router.get("/popular", response_model=Many[PopularArticle], responses=PROBLEM_RESPONSES)
+@router.get(
+    "/popular",
+    # View counts move without a content write: rendered afresh every 30 seconds.
+    dependencies=[Depends(RouteOptions(max_age=30))],
+    response_model=Many[PopularArticle],
+    responses=PROBLEM_RESPONSES,
+)
 def most_popular(
     request: Request,
     session: SessionDep,
