@@ -64,6 +64,10 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
             proxy_headers=True,
             # Live streams run for minutes; a shutdown waits this long for them, then ends.
             timeout_graceful_shutdown=10,
+            # The supervisor restarts a worker that does not answer its health check in
+            # time; a worker importing on a busy machine may take several seconds, so the
+            # bound is wide enough for slow and healthy, and still catches a hung one.
+            timeout_worker_healthcheck=30,
             forwarded_allow_ips=settings.forwarded_allow_ips,
             server_header=False,
         )

@@ -100,7 +100,7 @@ class Receiver:
         with self._lock:
             return [r.headers["webhook-id"] for r in self.requests]
 
-    def wait_for(self, condition: Callable[["Receiver"], bool], timeout: float = 15) -> bool:
+    def wait_for(self, condition: Callable[["Receiver"], bool], timeout: float = 60) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if condition(self):

@@ -4,9 +4,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import IO
 
 import httpx
 
@@ -19,29 +21,48 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Generous: on a machine busy with other work a worker may take a long while to start. The
+# wait ends as soon as the server answers, or at once if its process exits.
+READY_WITHIN_SECONDS = 180
+
+
 @contextmanager
 def running_server(*, workers: int = 1, **env: str) -> Iterator[str]:
     """Start `byline serve` on a free port with extra environment; yield its base URL."""
     port = free_port()
-    server = subprocess.Popen(
-        [*BYLINE, "serve", "--port", str(port), "--workers", str(workers)],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(
+            [*BYLINE, "serve", "--port", str(port), "--workers", str(workers)],
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_ready(server, f"{base}/readyz", log)
+            yield base
+        finally:
+            server.terminate()
             try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, "server exited"
-            assert time.monotonic() < deadline, "server did not become ready"
-            time.sleep(0.1)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def wait_until_ready(process: subprocess.Popen, url: str, log: IO[bytes]) -> None:
+    """Poll `url` until it answers 200, watching `process`: if it exits, fail with its log."""
+    deadline = time.monotonic() + READY_WITHIN_SECONDS
+    while True:
+        try:
+            if httpx.get(url, timeout=10).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            log.seek(0)
+            output = log.read().decode(errors="replace")[-4000:]
+            raise AssertionError(f"server exited with {process.returncode}:\n{output}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"server not ready after {READY_WITHIN_SECONDS} s")
+        time.sleep(0.1)
