@@ -307,13 +307,34 @@ class Deletion(SQLModel, table=True):
     resource_type: str = Field(primary_key=True, max_length=40)
     resource_id: str = Field(primary_key=True, max_length=40)
     deleted_at: datetime = _time(default=True)
-    # False for what no reader without preview could have seen (a draft): only previewers
-    # receive that tombstone, so not even the id of a draft leaks.
+    # False for what no reader without preview could have seen (a draft, a story before its
+    # time or embargo): not even its id leaks to a reader who may not see it.
     public: bool = Field(default=True)
+    # What the visibility rule reads of the object as it was deleted (an article; an entry's
+    # status and time), so that each viewer is told of the delete if it may have seen it:
+    # a partner with advance access, of an embargoed story. Null on tombstones older than
+    # these columns whose story could not be recovered: then `public` alone decides.
+    status: str | None = Field(default=None, max_length=16)
+    published_at: datetime | None = _time(nullable=True)
+    first_published_at: datetime | None = _time(nullable=True)
+    embargo_until: datetime | None = _time(nullable=True)
+    section_id: str | None = Field(default=None, max_length=40)
+    section_slug: str | None = Field(default=None, max_length=100)
 
     __table_args__ = (
         Index("ix_deletion_deleted_at", "deleted_at", "resource_type", "resource_id"),
     )
+
+
+class DeletionTag(SQLModel, table=True):
+    """A tag a deleted article carried, kept with its tombstone (a partner may follow it)."""
+
+    __tablename__ = "deletion_tag"
+
+    article_id: str = Field(primary_key=True, max_length=40)
+    # The slug the tag had then; its id, unless the tag was gone when this was recovered.
+    tag_slug: str = Field(primary_key=True, max_length=100)
+    tag_id: str | None = Field(default=None, max_length=40)
 
 
 class ArticleRevision(SQLModel, table=True):

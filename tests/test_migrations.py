@@ -1,11 +1,15 @@
 """Migrations build exactly the models' schema on the test's database kind, and undo cleanly."""
 
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, make_url
+from sqlalchemy import inspect, make_url, text
+from sqlmodel import Session, select
 
 from app import migrate
 from app.db import make_engine, metadata
+from app.models import Deletion, DeletionTag, Event, Section, Tag
 from app.search.index import include_object
 from tests.conftest import TEST_DATABASE_URL, fresh_database
 
@@ -30,5 +34,60 @@ def test_upgrade_matches_models_and_downgrade_empties(tmp_path):
             assert migrate.current_revision(conn) == migrate.head_revision()
         migrate.downgrade(url)
         assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_earlier_article_tombstones_recover_their_story_from_the_deleted_event(tmp_path):
+    url = _scratch_url(tmp_path)
+    migrate.upgrade(url, "16ac7dba537a")  # before tombstones kept the story
+    engine = make_engine(url)
+    story = {
+        "status": "published",
+        "published_at": "2026-11-30T09:00:00Z",
+        "first_published_at": "2026-11-30T09:00:00Z",
+        "embargo_until": "2026-12-30T09:00:00Z",
+        "section": "ours",
+        "tags": ["scoop", "gone"],
+    }
+    try:
+        with Session(engine) as session:
+            # Tables this revision leaves as they were, written through their models.
+            session.add(Section(id="sec_1", slug="ours", name="Ours"))
+            session.add(Tag(id="tag_1", slug="scoop", name="Scoop"))
+            session.add(
+                Event(
+                    id="evt_1",
+                    type="article.deleted",
+                    subject_type="article",
+                    subject_id="art_1",
+                    data={"article": story},
+                )
+            )
+            session.commit()
+        with engine.begin() as conn:
+            for resource_id in ("art_1", "art_2"):
+                conn.execute(
+                    text(
+                        "INSERT INTO deletion (resource_type, resource_id, deleted_at, public)"
+                        " VALUES ('article', :id, :t, false)"
+                    ),
+                    {"id": resource_id, "t": "2026-12-01 00:00:00"},
+                )
+        migrate.upgrade(url)
+        with Session(engine) as session:
+            recovered = session.get(Deletion, ("article", "art_1"))
+            assert (recovered.status, recovered.section_id, recovered.section_slug) == (
+                "published",
+                "sec_1",
+                "ours",
+            )
+            assert recovered.embargo_until == datetime(2026, 12, 30, 9, tzinfo=UTC)
+            assert recovered.first_published_at == datetime(2026, 11, 30, 9, tzinfo=UTC)
+            tags = session.exec(select(DeletionTag.tag_slug, DeletionTag.tag_id)).all()
+            assert sorted(tags) == [("gone", None), ("scoop", "tag_1")]
+            # Without its event a tombstone keeps nulls: `public` alone decides, as before.
+            unknown = session.get(Deletion, ("article", "art_2"))
+            assert (unknown.status, unknown.first_published_at) == (None, None)
     finally:
         engine.dispose()

@@ -213,6 +213,31 @@ def test_a_partner_streams_only_entries_about_its_stories(session, server):
         listener.close()
 
 
+def test_a_partner_with_advance_access_is_told_when_an_embargoed_story_goes(session, server):
+    mine = make_section(session, slug="markets")
+    editor = {"Authorization": f"Bearer {make_key(session, 'content:write')}"}
+    partner = make_key(session, "partner", sections=["markets"], advance_embargo=True)
+    held = make_article(session, section_id=mine.id, embargo_until=utcnow() + timedelta(days=1))
+    listener = Listener(f"{server}/v1/feed/stream?api_key={partner}")
+    try:
+        about = now_entry(session, article_id=held.id)
+        gone_next = now_entry(session, article_id=held.id)
+        assert listener.wait_for(lambda s: {about.id, gone_next.id} <= set(s.ids("upsert")))
+        deleted = httpx.delete(
+            f"{server}/v1/feed/{gone_next.id}", headers={**editor, "If-Match": '"1"'}
+        )
+        assert deleted.status_code == 204
+        assert listener.wait_for(lambda s: gone_next.id in s.ids("delete"))
+        # The story deleted during its embargo: the entry about it leaves the partner's feed.
+        deleted = httpx.delete(
+            f"{server}/v1/articles/{held.id}", headers={**editor, "If-Match": '"1"'}
+        )
+        assert deleted.status_code == 204
+        assert listener.wait_for(lambda s: about.id in s.ids("delete"))
+    finally:
+        listener.close()
+
+
 def test_a_revoked_key_is_cut_off(session, server):
     from app.keys.service import create_key
     from app.models import Scope

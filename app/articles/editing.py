@@ -35,6 +35,7 @@ from app.models import (
     ArticleTag,
     Author,
     Correction,
+    FeedEntry,
     Photo,
     RelatedLink,
     Section,
@@ -407,13 +408,20 @@ def delete_article(session: Session, who: Editor, *, ref: str) -> None:
     expected = who.expected_version()
     article = _article(session, ref)
     announce_delete(session, article)
+    # Before the rows go (the tombstone keeps the story's tags); a stale delete rolls back.
+    record_deletion(session, "article", article)
+    # Entries about the story lose their link: a change to them, which sync and the stream
+    # pass on (a partner, whose feed holds only entries about its stories, drops them).
+    session.execute(
+        update(FeedEntry).where(FeedEntry.article_id == article.id).values(updated_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
     result = session.execute(
         delete(Article).where(Article.id == article.id, Article.version == expected),
         execution_options={"synchronize_session": False},
     )
     if result.rowcount == 0:
         raise_stale(session, Article, article.id, expected)
-    record_deletion(session, "article", article)
     audit(
         session,
         who,

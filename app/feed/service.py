@@ -4,28 +4,19 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from app.errors import NotFound
 from app.models import Article, FeedEntry, FeedKind
 from app.pagination import Ordering, Page, PageParams, SortKey, paginate
-from app.visibility import Viewer, visible_articles, visible_feed_entries
+from app.visibility import Viewer, linked_story_slug, visible_feed_entries, with_linked_story
 
 ORDERING = Ordering("newest", (SortKey(FeedEntry.published_at), SortKey(FeedEntry.id)))
 
 
-# The article a feed entry links to, as a second name for the article table, made once.
-_LINKED = aliased(Article, name="linked")
-
-
 def _with_article_slug(viewer: Viewer) -> Select[tuple[FeedEntry, str | None]]:
-    # The linked article shows only while the viewer may see it.
-    linked = _LINKED
-    on = (linked.id == FeedEntry.article_id) & visible_articles(viewer, linked)
-    # A partner's feed holds only entries about stories it may syndicate.
-    stmt = select(FeedEntry, linked.slug)
-    stmt = stmt.join(linked, on) if viewer.partner else stmt.outerjoin(linked, on)
+    # The linked article's slug shows only while the viewer may see the article.
+    stmt = with_linked_story(select(FeedEntry, linked_story_slug(viewer)))
     return stmt.where(visible_feed_entries(viewer), FeedEntry.published_at.is_not(None))
 
 

@@ -23,7 +23,6 @@ from sqlalchemy import (
     tuple_,
     type_coerce,
 )
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from app.articles.schemas import INCLUDES, article_out
@@ -31,12 +30,23 @@ from app.articles.service import load_embeds
 from app.authors.schemas import author_out
 from app.db import UTCDateTime
 from app.feed.schemas import feed_entry_out
-from app.models import Article, ArticleStatus, Author, Deletion, FeedEntry, Photo, Section, Tag
+from app.models import Article, Author, Deletion, FeedEntry, Photo, Section, Tag
 from app.pagination import Ordering, SortKey, decode_cursor, encode_cursor
 from app.photos.schemas import photo_out
 from app.sections.schemas import section_out
 from app.tags.schemas import tag_out
-from app.visibility import Viewer, visible_articles, visible_feed_entries, visible_photos
+from app.visibility import (
+    LINKED,
+    Viewer,
+    known_articles,
+    known_deletions,
+    known_feed_entries,
+    linked_story_slug,
+    visible_articles,
+    visible_feed_entries,
+    visible_photos,
+    with_linked_story,
+)
 
 # Position in the log: (time, type, id). Types compare as these strings do.
 ORDERING = Ordering(
@@ -116,30 +126,19 @@ class _Source:
     since: Callable[[datetime], ColumnElement[bool]] | None = None
 
 
-_LINKED = aliased(Article, name="linked")
-
-
 def _sources(viewer: Viewer, dialect: str) -> list[_Source]:
     now = viewer.now
     out: list[_Source] = []
 
-    # Articles. A hidden story that readers could once see comes as a tombstone; one they
+    # Articles. A hidden story the viewer may have been shown comes as a tombstone; one it
     # never could (a draft, a story before its time or embargo) does not appear at all.
     at = article_changed_at(Article, now, dialect)
-    visible = visible_articles(viewer)
-    if viewer.preview:
-        shown: ColumnElement[bool] = true()
-    else:
-        was_public = Article.first_published_at <= now
-        if not (viewer.partner and viewer.advance_embargo):
-            was_public = and_(
-                was_public, or_(Article.embargo_until.is_(None), Article.embargo_until <= now)
-            )
-        shown = or_(visible, was_public)
     out.append(
         _Source(
             "article",
-            select(at.label("at"), Article.id.label("id"), visible.label("visible")).where(shown),
+            select(
+                at.label("at"), Article.id.label("id"), visible_articles(viewer).label("visible")
+            ).where(known_articles(viewer)),
             at,
             Article.id,
             since=lambda t: _article_since(Article, t, now),
@@ -147,30 +146,22 @@ def _sources(viewer: Viewer, dialect: str) -> list[_Source]:
     )
 
     # Feed entries: their own time, and their linked story's, whose visibility shows in them.
-    linked = _LINKED
+    linked = LINKED
     at = _greatest(
         dialect,
         FeedEntry.updated_at,
         _passed(FeedEntry.published_at, FeedEntry.updated_at, now),
         func.coalesce(article_changed_at(linked, now, dialect), FeedEntry.updated_at),
     )
-    visible = visible_feed_entries(viewer)
-    if viewer.partner:
-        # A partner's feed holds only entries about stories it may read.
-        visible = and_(visible, linked.id.is_not(None), visible_articles(viewer, linked))
-    if viewer.preview:
-        shown = true()
-    else:
-        was_public = and_(
-            FeedEntry.status != ArticleStatus.draft.value, FeedEntry.published_at <= now
-        )
-        shown = or_(visible, was_public)
+    stmt = select(
+        at.label("at"),
+        FeedEntry.id.label("id"),
+        visible_feed_entries(viewer, linked).label("visible"),
+    )
     out.append(
         _Source(
             "feed_entry",
-            select(at.label("at"), FeedEntry.id.label("id"), visible.label("visible"))
-            .outerjoin(linked, linked.id == FeedEntry.article_id)
-            .where(shown),
+            with_linked_story(stmt, linked).where(known_feed_entries(viewer, linked)),
             at,
             FeedEntry.id,
             # Each branch walks an index (the live stream reads this on every change).
@@ -228,8 +219,7 @@ def _deletions(
     stmt = select(Deletion.deleted_at, Deletion.resource_type, Deletion.resource_id)
     if set(types) != set(TYPES):
         stmt = stmt.where(Deletion.resource_type.in_(types))
-    if not viewer.preview:
-        stmt = stmt.where(Deletion.public.is_(True))
+    stmt = stmt.where(known_deletions(viewer))
     return ORDERING.apply(stmt, list(cursor) if cursor else None).limit(limit)
 
 
@@ -269,10 +259,7 @@ def _render(session: Session, viewer: Viewer, wanted: dict[str, list[str]]) -> d
             data = article_out(a, embeds, include=INCLUDES, now=viewer.now, detail=True)
             out["article", a.id] = data
     if ids := wanted.get("feed_entry"):
-        linked = _LINKED
-        on = (linked.id == FeedEntry.article_id) & visible_articles(viewer, linked)
-        stmt = select(FeedEntry, linked.slug)
-        stmt = stmt.join(linked, on) if viewer.partner else stmt.outerjoin(linked, on)
+        stmt = with_linked_story(select(FeedEntry, linked_story_slug(viewer)))
         stmt = stmt.where(FeedEntry.id.in_(ids), visible_feed_entries(viewer))
         for entry, slug in session.execute(stmt):
             out["feed_entry", entry.id] = feed_entry_out(entry, slug)

@@ -1,38 +1,55 @@
-"""Tombstones: every delete of synced content leaves one, in the delete's own transaction."""
+"""Tombstones: every delete of synced content leaves one, in the delete's own transaction,
+keeping what `app.visibility.known_deletions` reads to tell who may learn of it."""
 
 from typing import Any
 
+from sqlalchemy import literal, select, union_all
 from sqlmodel import Session
 
 from app.db import utcnow
-from app.models import Article, ArticleStatus, Deletion, FeedEntry
+from app.models import Article, ArticleTag, Deletion, DeletionTag, FeedEntry, Section, Tag
+from app.visibility import was_public
 
 
-def _was_public(row: Any) -> bool:
-    """Whether a reader without preview could ever have seen `row` (else: a draft)."""
-    now = utcnow()
-    if isinstance(row, Article):
-        return (
-            row.first_published_at is not None
-            and row.first_published_at <= now
-            and (row.embargo_until is None or row.embargo_until <= now)
+def _story_links(session: Session, article: Article) -> list[tuple[str, str, str]]:
+    """The story's section and tags as (kind, id, slug), in one query."""
+    return [
+        (kind, id_, slug)
+        for kind, id_, slug in session.execute(
+            union_all(
+                select(literal("section"), Section.id, Section.slug).where(
+                    Section.id == article.section_id
+                ),
+                select(literal("tag"), Tag.id, Tag.slug)
+                .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+                .where(ArticleTag.article_id == article.id),
+            )
         )
-    if isinstance(row, FeedEntry):
-        return (
-            row.status != ArticleStatus.draft
-            and row.published_at is not None
-            and row.published_at <= now
-        )
-    return True
+    ]
 
 
 def record_deletion(session: Session, resource_type: str, row: Any) -> None:
-    """Add the tombstone of `row` to the session; it commits or rolls back with the delete."""
-    session.add(
-        Deletion(
-            resource_type=resource_type,
-            resource_id=row.id,
-            deleted_at=utcnow(),
-            public=_was_public(row),
-        )
+    """Add the tombstone of `row` to the session; it commits or rolls back with the delete.
+
+    Call it before the row's `DELETE`: an article's tags go with the article.
+    """
+    now = utcnow()
+    deletion = Deletion(
+        resource_type=resource_type,
+        resource_id=row.id,
+        deleted_at=now,
+        public=was_public(row, now),
     )
+    if isinstance(row, FeedEntry):
+        deletion.status, deletion.published_at = row.status, row.published_at
+    if isinstance(row, Article):
+        deletion.status = row.status
+        deletion.published_at = row.published_at
+        deletion.first_published_at = row.first_published_at
+        deletion.embargo_until = row.embargo_until
+        for kind, id_, slug in _story_links(session, row):
+            if kind == "section":
+                deletion.section_id, deletion.section_slug = id_, slug
+            else:
+                session.add(DeletionTag(article_id=row.id, tag_id=id_, tag_slug=slug))
+    session.add(deletion)
