@@ -1,5 +1,5 @@
 """Uploaded photo files: served without camera, location or other metadata, upright, with
-their colour profile."""
+their colour profile; /media before any upload."""
 
 import io
 import struct
@@ -204,3 +204,19 @@ async def test_animation_too_large_in_all_its_frames_is_refused(
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "file"
+
+
+async def test_media_before_any_upload_is_a_404_problem(
+    session, editor, settings_env, fresh_client, tmp_path
+):
+    settings_env(DATA_DIR=tmp_path / "data")  # a new installation: no media folder yet
+    client = fresh_client()
+    missing = await client.get("/media/pho_none/original.jpg")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
+    assert missing.json()["status"] == 404
+    # The first upload creates the folder; its files are then served.
+    photo = await upload(client, editor, "front.jpg", tagged_jpeg(), "image/jpeg")
+    assert (tmp_path / "data" / "media").is_dir()
+    assert (await client.get(local(photo["url"]))).status_code == 200
+    assert (await client.get("/media/pho_none/original.jpg")).status_code == 404
