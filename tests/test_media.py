@@ -1,14 +1,18 @@
 """Uploaded photo files: served without camera, location or other metadata, upright, with
-their colour profile; /media before any upload."""
+their colour profile; `byline media scrub` for files kept before; /media before any upload."""
 
 import io
+import os
 import struct
+import subprocess
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageCms, PngImagePlugin
 
 from app.photos.media import metadata_in
 from tests.factories import make_key
+from tests.servers import BYLINE
 
 pytestmark = pytest.mark.anyio
 
@@ -220,3 +224,61 @@ async def test_media_before_any_upload_is_a_404_problem(
     assert (tmp_path / "data" / "media").is_dir()
     assert (await client.get(local(photo["url"]))).status_code == 200
     assert (await client.get("/media/pho_none/original.jpg")).status_code == 404
+
+
+def scrub(media_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*BYLINE, "media", "scrub", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MEDIA_DIR": str(media_dir)},
+    )
+
+
+def _kept_before(media_dir: Path) -> tuple[Path, Path, bytes]:
+    # What an older version stored: the upload byte for byte, beside a clean rendition.
+    folder = media_dir / "pho_old"
+    folder.mkdir(parents=True)
+    original = folder / "original.jpg"
+    original.write_bytes(tagged_jpeg())
+    rendition = folder / "320.jpg"
+    Image.new("RGB", (320, 480), RED).save(rendition, "JPEG", quality=82)
+    return original, rendition, rendition.read_bytes()
+
+
+def test_scrub_dry_run_reports_and_writes_nothing(tmp_path):
+    original, _, _ = _kept_before(tmp_path)
+    result = scrub(tmp_path, "--dry-run")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("pho_old/original.jpg: would remove EXIF (GPS, Make, Model, ")
+    assert "IPTC" in lines[0] and "XMP" in lines[0]
+    assert lines[-1] == "would scrub 1 of 2 files"
+    assert original.read_bytes() == tagged_jpeg()
+
+
+def test_scrub_rewrites_stored_originals_once(tmp_path):
+    original, rendition, clean_bytes = _kept_before(tmp_path)
+    first = scrub(tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().splitlines()[-1] == "scrubbed 1 of 2 files"
+    image = assert_clean(original.read_bytes())
+    assert image.size == (800, 1200)
+    assert_upright(image)
+    assert rendition.read_bytes() == clean_bytes  # nothing to take out: left alone
+    scrubbed = original.read_bytes()
+    second = scrub(tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == "scrubbed 0 of 2 files"
+    assert original.read_bytes() == scrubbed
+    assert sorted(p.name for p in original.parent.iterdir()) == ["320.jpg", "original.jpg"]
+
+
+def test_scrub_names_a_file_it_cannot_read_and_fails(tmp_path):
+    original, _, _ = _kept_before(tmp_path)
+    (original.parent / "640.jpg").write_bytes(b"not an image")
+    result = scrub(tmp_path)
+    assert result.returncode == 1
+    assert "pho_old/640.jpg: left as it is" in result.stderr
+    assert metadata_in(original.read_bytes()) == []  # the others are still scrubbed

@@ -5,11 +5,13 @@ Nothing kept under the media folder carries the source's metadata (EXIF with its
 camera tags, XMP, IPTC, maker notes, comments, PNG text chunks): the original is written
 again in its own format, its pixels turned upright as its EXIF orientation says and its
 colour profile kept, and the renditions are made from those pixels. `metadata_in()` names
-what a file still carries."""
+what a file still carries; `scrub()` rewrites the files an older version kept as uploaded."""
 
 import io
+import os
 import shutil
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +60,13 @@ class Stored:
     height: int
     original: str  # path under the media folder
     renditions: list[tuple[int, int, str]]  # (width, height, path)
+
+
+@dataclass(frozen=True)
+class Scrubbed:
+    path: str  # under the media folder
+    found: list[str]  # the metadata it carried; empty: already clean
+    error: str | None = None  # why it was left as it is
 
 
 def _open(data: bytes) -> Image.Image:
@@ -211,6 +220,33 @@ def metadata_in(data: bytes) -> list[str]:
         if signature in data:
             add(name)
     return found
+
+
+def scrub(*, dry_run: bool = False) -> Iterator[Scrubbed]:
+    """Every image under the media folder, rewritten without its metadata when it carries
+    some (the upright pixels and colour profile kept); files already clean are not touched."""
+    root = get_settings().resolved_media_dir
+    if not root.is_dir():
+        return
+    Image.MAX_IMAGE_PIXELS = get_settings().max_image_pixels
+    extensions = {f".{ext}" for _, ext in FORMATS.values()}
+    for path in sorted(root.glob("*/*")):
+        if not path.is_file() or path.suffix not in extensions:
+            continue
+        name = path.relative_to(root).as_posix()
+        data = path.read_bytes()
+        try:
+            found = metadata_in(data)
+            if found and not dry_run:
+                cleaned = clean(data)
+                # Written beside it and moved over it: a reader never gets half a file.
+                temporary = path.with_name(f".{path.name}.scrub")
+                temporary.write_bytes(cleaned)
+                os.replace(temporary, path)
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+            yield Scrubbed(name, [], error=str(exc) or type(exc).__name__)
+            continue
+        yield Scrubbed(name, found)
 
 
 def _save_rendition(image: Image.Image, folder: Path, width: int, fmt: str) -> str:
