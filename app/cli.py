@@ -139,6 +139,33 @@ def demo(articles: int, if_empty: bool, seed: int) -> None:
 
 
 @cli.group()
+def media() -> None:
+    """Uploaded photo files: scrub."""
+
+
+@media.command("scrub")
+@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+def media_scrub(dry_run: bool) -> None:
+    """Rewrite stored photo files without their camera, location and other metadata."""
+    from app.photos.media import scrub
+
+    changed = checked = failed = 0
+    for file in scrub(dry_run=dry_run):
+        checked += 1
+        if file.error:
+            failed += 1
+            click.echo(f"{file.path}: left as it is ({file.error})", err=True)
+        elif file.found:
+            changed += 1
+            verb = "would remove" if dry_run else "removed"
+            click.echo(f"{file.path}: {verb} {', '.join(file.found)}")
+    verb = "would scrub" if dry_run else "scrubbed"
+    click.echo(f"{verb} {changed} of {checked} files")
+    if failed:
+        raise click.ClickException(f"{failed} files could not be read")
+
+
+@cli.group()
 def keys() -> None:
     """API keys: create, list, revoke."""
 

@@ -29,6 +29,16 @@ cursors; errors are RFC 9457 `application/problem+json`.
 """
 
 
+class MediaFiles(StaticFiles):
+    """The media folder, which the first upload creates: until then it holds no file, and
+    every request for one is a 404 (Starlette's check would make it a 500)."""
+
+    async def check_config(self) -> None:
+        if self.directory is not None and not Path(self.directory).exists():
+            return
+        await super().check_config()
+
+
 def create_app() -> FastAPI:
     logs.install()
     app = FastAPI(
@@ -44,7 +54,7 @@ def create_app() -> FastAPI:
     app.mount("/docs-assets", StaticFiles(directory=_DOCS_ASSETS), name="docs-assets")
     # Uploaded photos and their renditions (in production, put a CDN or MEDIA_URL in front).
     media = get_settings().resolved_media_dir
-    app.mount("/media", StaticFiles(directory=media, check_dir=False), name="media")
+    app.mount("/media", MediaFiles(directory=media, check_dir=False), name="media")
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
