@@ -22,6 +22,13 @@ def free_port() -> int:
 @contextmanager
 def running_server(*, workers: int = 1, **env: str) -> Iterator[str]:
     """Start `byline serve` on a free port with extra environment; yield its base URL."""
+    with serving(workers=workers, **env) as (base, _server):
+        yield base
+
+
+@contextmanager
+def serving(*, workers: int = 1, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`running_server`, yielding its process too (to kill it)."""
     port = free_port()
     server = subprocess.Popen(
         [*BYLINE, "serve", "--port", str(port), "--workers", str(workers)],
@@ -41,7 +48,7 @@ def running_server(*, workers: int = 1, **env: str) -> Iterator[str]:
             assert server.poll() is None, "server exited"
             assert time.monotonic() < deadline, "server did not become ready"
             time.sleep(0.1)
-        yield base
+        yield base, server
     finally:
         server.terminate()
         server.wait(timeout=20)
