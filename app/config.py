@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         "", description="Base URL of the media files (a CDN); empty: PUBLIC_URL + /media."
     )
     idempotency_hours: int = Field(24, description="How long an Idempotency-Key is remembered.")
+    idempotency_lease_seconds: float = Field(
+        30.0,
+        description="How long a request holds its Idempotency-Key before a retry may take it "
+        "over (the holder died: nothing it wrote was committed, or its write is replayed).",
+    )
     forwarded_allow_ips: str = Field(
         "127.0.0.1", description="Proxies whose X-Forwarded-For gives the client address."
     )

@@ -203,8 +203,18 @@ class Edge:
                 "Request in progress",
                 "A request with this Idempotency-Key is still in progress; retry shortly.",
             )
-        if claim.outcome == "replay" and claim.record is not None:
-            status, kept, content = idempotency.replayed(claim.record)
+        if claim.outcome in ("replay", "lost") and claim.record is not None:
+            if claim.outcome == "replay":
+                status, kept, content = idempotency.replayed(claim.record, scope)
+            else:  # the write committed but its answer died with its server: show the resource
+                lookup = idempotency.rerender_scope(scope, claim.record, principal)
+                found: list[Message] = []
+
+                async def keep(message: Message) -> None:
+                    found.append(message)
+
+                await self.app(lookup, receive, keep)
+                status, kept, content = idempotency.rerendered(claim.record, lookup["path"], found)
             await send(
                 {
                     "type": "http.response.start",
@@ -214,6 +224,8 @@ class Edge:
             )
             await send({"type": "http.response.body", "body": content})
             return status
+        assert claim.hold is not None
+        scope["state"]["idempotency"] = claim.hold  # the write records its outcome with it
         messages: list[Message] = []
 
         async def capture(message: Message) -> None:
@@ -222,7 +234,7 @@ class Edge:
         try:
             await self.app(scope, receive, capture)
         finally:
-            await anyio.to_thread.run_sync(idempotency.finish, owner, key, messages)
+            await anyio.to_thread.run_sync(idempotency.finish, claim.hold, messages)
         return await _send_captured(send, messages, headers, principal, "POST")
 
     async def _hit(self, principal: Principal | None, scope: Scope) -> Decision:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from app.auth import Principal, Writer
 from app.db import utcnow
 from app.errors import NotFound, PreconditionFailed, PreconditionRequired
+from app.idempotency import Hold, hold_of, seal
 from app.ids import new_id
 from app.models import AuditEvent
 
@@ -39,6 +40,8 @@ class Editor:
     key_name: str | None
     request_id: str | None
     if_match: str | None
+    # The Idempotency-Key the request holds: its write records what it made (see `audit`).
+    idempotency: Hold | None = None
 
     def expected_version(self, *, required: bool = True) -> int | None:
         """The version named by `If-Match`: 428 without one (when required), None for `*`."""
@@ -64,6 +67,7 @@ class Editor:
             key_name=principal.name,
             request_id=request.scope.get("state", {}).get("request_id"),
             if_match=request.headers.get("if-match"),
+            idempotency=hold_of(request.scope),
         )
 
 
@@ -84,7 +88,9 @@ def audit(
     version: int | None = None,
     fields: list[str] | None = None,
 ) -> None:
-    """Record a change in the session's transaction: it commits or rolls back with it."""
+    """Record a change in the session's transaction: it commits or rolls back with it, and
+    so does the record of what a request with an Idempotency-Key made."""
+    seal(session, who.idempotency, resource_type=resource_type, resource_id=resource_id)
     session.add(
         AuditEvent(
             id=new_id("aud"),

@@ -383,9 +383,11 @@ class AuditEvent(SQLModel, table=True):
 
 
 class IdempotencyRecord(SQLModel, table=True):
-    """The first answer to a POST sent with an `Idempotency-Key`, replayed to its retries.
+    """A POST sent with an `Idempotency-Key`: who holds it, what its write made, its answer.
 
-    A row without `status` is a request still in progress.
+    A row is claimed by one request (`token`) until `lease_until`. The write of that request
+    records the resource it made (`resource_type`, `resource_id`, `status`) in its own
+    transaction; the answer (`body`, gzip-compressed) is kept once it is sent, `answered_at`.
     """
 
     __tablename__ = "idempotency_record"
@@ -393,9 +395,14 @@ class IdempotencyRecord(SQLModel, table=True):
     owner: str = Field(primary_key=True, max_length=80)
     key: str = Field(primary_key=True, max_length=255)
     fingerprint: str = Field(max_length=64)
+    token: str = Field(default="", max_length=32)
+    lease_until: datetime = _time(default=True)
+    resource_type: str | None = Field(default=None, max_length=40)
+    resource_id: str | None = Field(default=None, max_length=40)
     status: int | None = None
     headers: list[list[str]] = Field(default_factory=list, sa_type=JSONType)
     body: bytes = Field(default=b"", sa_type=LargeBinary)
+    answered_at: datetime | None = _time(nullable=True)
     created_at: datetime = _time(default=True, index=True)
 
 

@@ -29,6 +29,13 @@ READY_WITHIN_SECONDS = 180
 @contextmanager
 def running_server(*, workers: int = 1, **env: str) -> Iterator[str]:
     """Start `byline serve` on a free port with extra environment; yield its base URL."""
+    with serving(workers=workers, **env) as (base, _server):
+        yield base
+
+
+@contextmanager
+def serving(*, workers: int = 1, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`running_server`, yielding its process too (to kill it)."""
     port = free_port()
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
@@ -40,7 +47,7 @@ def running_server(*, workers: int = 1, **env: str) -> Iterator[str]:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_ready(server, f"{base}/readyz", log)
-            yield base
+            yield base, server
         finally:
             server.terminate()
             try:
