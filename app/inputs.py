@@ -1,5 +1,6 @@
 """Building blocks of request bodies: strict models (unknown fields refused), bounded
-strings without NUL characters, well-formed slugs and URLs, times taken as UTC."""
+strings without NUL characters, well-formed slugs, times taken as UTC, and web URLs
+(RFC 3986, at the end of this module)."""
 
 import re
 import unicodedata
@@ -49,7 +50,6 @@ Slug = Annotated[
     ),
 ]
 Ref = Annotated[str, Field(min_length=1, max_length=200, description="An id or a slug.")]
-Url = Annotated[str, Field(max_length=1000, pattern=r"^https?://[^\s]+$")]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=16)]
 UtcTime = Annotated[datetime, AfterValidator(as_utc)]
 
@@ -59,3 +59,110 @@ def slugify(text: str, *, max_length: int = 80) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:max_length].rstrip("-") or "untitled"
+
+
+# --- Web URLs ------------------------------------------------------------------------------
+# Every URL a request may carry (photos and renditions, canonical and related links, embeds,
+# authors, the site, News Feed entries, webhooks) is one of these: an absolute http or https
+# URI by RFC 3986's grammar, as the `rfc3986` library checks it, so what goes out in ninjs
+# `href`, feeds and HTML attributes is a URI and nothing more. International names and text
+# (an IRI, RFC 3987) are taken and kept in their URI form: the host in IDNA (`xn--…`), other
+# non-ASCII characters percent-encoded as UTF-8. ASCII characters a URI may not hold are
+# refused, not encoded, because the library's parser would silently encode them.
+
+import string as _string  # noqa: E402 (this block keeps its imports to itself)
+
+import rfc3986  # noqa: E402
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler  # noqa: E402
+from pydantic.json_schema import JsonSchemaValue  # noqa: E402
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema  # noqa: E402
+
+URL_MAX_LENGTH = 1000
+# RFC 3986 section 2: unreserved and reserved characters, and "%" that starts an escape.
+_URI_CHARACTERS = frozenset(_string.ascii_letters + _string.digits + "-._~:/?#[]@!$&'()*+,;=%")
+_PERCENT_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_WEB = (
+    rfc3986.validators.Validator()
+    .require_presence_of("scheme", "host")
+    .allow_schemes("http", "https")
+    .check_validity_of("scheme", "host", "port", "path", "query", "fragment")
+)
+
+
+def _invalid(message: str) -> PydanticCustomError:
+    return PydanticCustomError("url_invalid", message)
+
+
+def _refuse_characters(value: str) -> None:
+    for char in value:
+        if char.isascii() and char not in _URI_CHARACTERS:
+            if char == " ":
+                raise _invalid("may not contain a space (percent-encode it: %20)")
+            if not char.isprintable():
+                raise _invalid(f"may not contain control characters (U+{ord(char):04X})")
+            raise _invalid(f"may not contain {char!r} (percent-encode it: %{ord(char):02X})")
+        # Non-ASCII controls, invisible formatting (bidirectional overrides), separators
+        # and unassigned or private-use code points: RFC 3987 leaves them out of an IRI.
+        if not char.isascii() and unicodedata.category(char)[0] in "CZ":
+            raise _invalid(f"may not contain U+{ord(char):04X} (an invisible or control character)")
+    if _PERCENT_ESCAPE.search(value):
+        raise _invalid("has a '%' that does not start a percent-encoding (%XX)")
+
+
+def web_url(value: str, *, max_length: int = URL_MAX_LENGTH) -> str:
+    """`value` as an absolute http or https URI of at most `max_length` characters, with
+    scheme and host in lower case; raises a validation error that says what is wrong."""
+    if len(value) > max_length:
+        raise _invalid(f"must be at most {max_length} characters")
+    _refuse_characters(value)
+    iri = rfc3986.iri_reference(value)
+    if iri.scheme is None or iri.authority is None:
+        raise _invalid("must be an absolute http or https URL")
+    try:
+        uri = iri.encode()
+    except rfc3986.exceptions.RFC3986Exception:
+        raise _invalid("has an invalid host name") from None
+    if uri.host is None:  # the authority did not parse
+        raise _invalid("has an invalid host name or port")
+    if not uri.host:
+        raise _invalid("must name a host")
+    uri = uri.copy_with(scheme=uri.scheme.lower(), authority=uri.authority.lower())
+    if uri.userinfo is not None:
+        raise _invalid("must not carry credentials (a user name or password)")
+    try:
+        _WEB.validate(uri)
+    except rfc3986.exceptions.UnpermittedComponentError:
+        raise _invalid("must be an absolute http or https URL") from None
+    except rfc3986.exceptions.MissingComponentError:
+        raise _invalid("must name a host") from None
+    except rfc3986.exceptions.InvalidComponentsError as exc:
+        part = {"host": "host name", "port": "port"}.get(exc.components[0], exc.components[0])
+        raise _invalid(f"has an invalid {part}") from None
+    result = uri.unsplit()
+    if len(result) > max_length:
+        raise _invalid(f"must be at most {max_length} characters as a URI (percent-encoded)")
+    return result
+
+
+class WebUrl:
+    """Marks a `str` field as a web URL (see `web_url`); `Url` is the usual one."""
+
+    def __init__(self, max_length: int = URL_MAX_LENGTH) -> None:
+        self.max_length = max_length
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(
+            lambda value: web_url(value, max_length=self.max_length), handler(source)
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema.update(format="uri", maxLength=self.max_length)
+        return json_schema
+
+
+Url = Annotated[str, WebUrl()]

@@ -1,6 +1,9 @@
 """Webhook subscriptions through the API (`admin`): the secret shown once, URLs checked,
 event types validated, changes audited, the delivery log and redelivery."""
 
+import ipaddress
+import socket
+
 import anyio.to_thread
 import pytest
 from sqlalchemy import select
@@ -85,6 +88,85 @@ async def test_private_and_malformed_destinations_are_refused(client, admin, url
     problem = response.json()
     assert problem["errors"][0]["field"] == "url"
     assert reason in problem["errors"][0]["message"]
+
+
+def own_name() -> str:
+    """This machine's host name, which its hosts file maps to a local address."""
+    name = socket.gethostname()
+    try:
+        infos = socket.getaddrinfo(name, 80, type=socket.SOCK_STREAM)
+    except OSError:
+        pytest.skip(f"{name} does not resolve here")
+    if any(ipaddress.ip_address(i[4][0].split("%")[0]).is_global for i in infos):
+        pytest.skip(f"{name} resolves to a public address here")
+    return name
+
+
+async def test_a_name_of_a_local_address_is_refused_when_subscribed(client, admin):
+    url = f"http://{own_name()}:9/x"
+    response = await client.post("/v1/webhooks", json={"url": url, "events": ["*"]}, headers=admin)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "url"
+    assert "private or local address" in response.json()["errors"][0]["message"]
+
+
+async def test_a_name_is_refused_on_the_addresses_it_resolves_to(client, admin, monkeypatch):
+    real = socket.getaddrinfo
+
+    def resolver(host, port, *args, **kwargs):
+        if host == "hooks.example.com":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.5", port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    body = {"url": "https://hooks.example.com/x", "events": ["*"]}
+    response = await client.post("/v1/webhooks", json=body, headers=admin)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {"field": "url", "message": "resolves to a private or local address (10.0.0.5)"}
+    ]
+
+
+async def test_a_name_that_does_not_resolve_is_refused(client, admin):
+    # .invalid never resolves (RFC 6761).
+    body = {"url": "https://hooks.byline.invalid/x", "events": ["*"]}
+    response = await client.post("/v1/webhooks", json=body, headers=admin)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "url"
+    assert "does not resolve" in response.json()["errors"][0]["message"]
+
+
+async def test_changing_the_url_to_a_name_of_a_local_address_is_refused(
+    client, admin, local, settings_env
+):
+    created = await subscribe(client, admin)
+    settings_env(WEBHOOK_ALLOWED_HOSTS="")
+    path = f"/v1/webhooks/{created['id']}"
+    etag = (await client.get(path, headers=admin)).headers["etag"]
+    moved = await client.patch(
+        path, json={"url": f"http://{own_name()}:9/x"}, headers={**admin, "If-Match": etag}
+    )
+    assert moved.status_code == 422, moved.text
+    assert moved.json()["errors"][0]["field"] == "url"
+    assert (await client.get(path, headers=admin)).json()["data"]["url"] == created["url"]
+
+
+@pytest.mark.parametrize(
+    "allow", [{"WEBHOOK_ALLOWED_HOSTS": "127.0.0.0/8,::1"}, {"WEBHOOK_ALLOW_PRIVATE": "true"}]
+)
+async def test_settings_let_names_of_local_addresses_through(client, admin, settings_env, allow):
+    settings_env(**allow)
+    name = own_name()
+    created = await subscribe(client, admin, url=f"http://{name}:9/x")
+    assert created["url"] == f"http://{name}:9/x"
+
+
+async def test_localhost_is_refused_unless_allowed(client, admin, settings_env):
+    body = {"url": "http://localhost:9/x", "events": ["*"]}
+    refused = await client.post("/v1/webhooks", json=body, headers=admin)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "url"
+    settings_env(WEBHOOK_ALLOWED_HOSTS="localhost")
+    assert (await client.post("/v1/webhooks", json=body, headers=admin)).status_code == 201
 
 
 async def test_unknown_event_types_are_refused(client, admin, local):

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import nh3
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
-from app.inputs import reject_nul
+from app.inputs import Url, reject_nul
 
 # Reading speed behind `reading_time_minutes`: minutes are rounded up, so any text over
 # 200 words reads as at least two minutes.
@@ -54,7 +54,7 @@ class PhotoBlock(_Block):
 class EmbedBlock(_Block):
     type: Literal["embed"] = "embed"
     provider: str = Field(max_length=100)
-    url: str = Field(max_length=1000, pattern=r"^https?://")
+    url: Url
     title: str | None = Field(None, max_length=300)
 
 

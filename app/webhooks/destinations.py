@@ -1,6 +1,6 @@
-"""Where webhooks may go. A URL is checked when a subscription is written, and the
-addresses its host resolves to are checked again before every attempt, which then connects
-to the very address it checked (a name may point elsewhere by then).
+"""Where webhooks may go. A URL and the addresses its host resolves to are checked when a
+subscription is written, and again before every attempt, which then connects to the very
+address it checked (a name may point elsewhere by then).
 
 Unless `WEBHOOK_ALLOW_PRIVATE` is set, private, loopback, link-local and other non-global
 addresses are refused, except hosts and networks named in `WEBHOOK_ALLOWED_HOSTS`.
@@ -11,7 +11,7 @@ import ipaddress
 import socket
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from app.config import Settings
 
@@ -114,6 +114,38 @@ def check_url(url: str, policy: Policy) -> str | None:
     return None
 
 
+def _port(parts: SplitResult) -> int:
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def _addresses(infos: list[tuple[Any, ...]]) -> list[Address]:
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+
+
+def _check_addresses(host: str, addresses: list[Address], policy: Policy) -> str | None:
+    """Why a name that resolves to `addresses` cannot be a destination, or None."""
+    if host in policy.hosts:
+        return None
+    blocked = [a for a in addresses if not policy.allows(a)]
+    return f"resolves to a private or local address ({blocked[0]})" if blocked else None
+
+
+def check_destination(url: str, policy: Policy) -> str | None:
+    """Why `url` cannot be a webhook destination now, or None when it can: `check_url`,
+    then the addresses its host name resolves to. Resolving blocks: call it from a thread."""
+    reason = check_url(url, policy)
+    if reason:
+        return reason
+    host = _host(url) or ""
+    if host in policy.hosts or _literal(host) is not None:
+        return None
+    try:
+        infos = socket.getaddrinfo(host, _port(urlsplit(url)), type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return f"has a host name that does not resolve ({host})"
+    return _check_addresses(host, _addresses(infos), policy)
+
+
 @dataclass(frozen=True)
 class Target:
     """Where one attempt connects: the checked address, with the original Host and SNI."""
@@ -130,7 +162,7 @@ async def resolve(url: str, policy: Policy) -> Target:
         raise Refused(f"the URL {reason}")
     parts = urlsplit(url)
     host = _host(url) or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    port = _port(parts)
     literal = _literal(host)
     if literal is not None:
         addresses: list[Address] = [literal]
@@ -141,11 +173,10 @@ async def resolve(url: str, policy: Policy) -> Target:
             )
         except (OSError, UnicodeError) as exc:
             raise Refused(f"cannot resolve {host}: {exc}") from None
-        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
-        if host not in policy.hosts:
-            blocked = [a for a in addresses if not policy.allows(a)]
-            if blocked:
-                raise Refused(f"{host} resolves to a private or local address ({blocked[0]})")
+        addresses = _addresses(infos)
+        reason = _check_addresses(host, addresses, policy)
+        if reason:
+            raise Refused(f"{host} {reason}")
     chosen = addresses[0]
     address = f"[{chosen}]" if chosen.version == 6 else str(chosen)
     named = f"[{host}]" if ":" in host else host

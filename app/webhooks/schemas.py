@@ -1,14 +1,16 @@
 """The shapes of webhook subscriptions, their deliveries and attempts."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from app.events.outbox import EVENT_TYPES
-from app.inputs import Input
+from app.inputs import Input, WebUrl
 from app.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery
 
+# Longer than the other URLs a request may carry: receivers put tokens in the query.
+WebhookUrl = Annotated[str, WebUrl(max_length=2000)]
 EventName = Literal[EVENT_TYPES]  # type: ignore[valid-type]
 EventType = Literal[(*EVENT_TYPES, "*")]  # type: ignore[valid-type]
 
@@ -22,7 +24,7 @@ def _distinct(events: list[str]) -> list[str]:
 
 
 class WebhookCreate(Input):
-    url: str = Field(max_length=2000, description="Where events are POSTed (http or https).")
+    url: WebhookUrl = Field(description="Where events are POSTed (http or https).")
     events: list[EventType] = Field(
         min_length=1, max_length=len(EVENT_TYPES), description='Event types, or ["*"] for all.'
     )
@@ -33,7 +35,7 @@ class WebhookCreate(Input):
 
 
 class WebhookUpdate(Input):
-    url: str | None = Field(None, max_length=2000)
+    url: WebhookUrl | None = None
     events: list[EventType] | None = Field(None, min_length=1, max_length=len(EVENT_TYPES))
     description: str | None = Field(None, max_length=500)
     active: bool | None = None

@@ -24,7 +24,8 @@ DELIVERY_ORDERING = Ordering(
 
 
 def _check_url(url: str) -> None:
-    reason = destinations.check_url(url, destinations.Policy.of(get_settings()))
+    # Resolves the host name (blocking): the routes that write subscriptions run in threads.
+    reason = destinations.check_destination(url, destinations.Policy.of(get_settings()))
     if reason:
         raise ValidationFailed("url", reason)
 
