@@ -12,7 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.articles.blocks import body_columns, inline_text
-from app.articles.events import announce_delete, announce_save, seen_before, seen_from
+from app.articles.events import (
+    announce_delete,
+    announce_save,
+    memberships_of,
+    seen_before,
+    seen_from,
+)
 from app.articles.schemas import (
     ArticleCreate,
     ArticleUpdate,
@@ -48,6 +54,8 @@ from app.sync.tombstones import record_deletion
 _PLAIN = ("type", "headline", "subheadline", "dateline", "summary", "language", "canonical_url")
 # What a revision keeps and a restore puts back: the story, not its workflow state.
 _RESTORED = (*_PLAIN, "section_id", "lead_photo_id", "body")
+# Fields whose change moves a story between lists (sections', tags', authors', types').
+_MOVES = frozenset({"section", "tags", "authors", "type"})
 
 
 def _article(session: Session, ref: str) -> Article:
@@ -298,6 +306,7 @@ def _finish(
     fields: list[str],
     *,
     revision_action: str | None = None,
+    left: frozenset[str] = frozenset(),
 ) -> Article:
     """Revision, events, audit, commit: the end of every save of an article.
 
@@ -310,7 +319,7 @@ def _finish(
     raced = version != article.version + 1
     before = seen_before(session, article.id, version) if raced else seen_from(article)
     _revise(session, who, article.id, version, revision_action or action)
-    announce_save(session, article, action=action, fields=fields, before=before)
+    announce_save(session, article, action=action, fields=fields, before=before, left=left)
     audit(
         session,
         who,
@@ -379,10 +388,13 @@ def _save(
     fields: list[str],
     refs: _Refs | None = None,
 ) -> Article:
+    # A story that moves leaves lists: what it was in is read before the save rewrites it.
+    moved = _MOVES.intersection(fields)
+    left = frozenset(memberships_of(session, article)) if moved else frozenset()
     version = save_version(session, Article, article.id, expected=expected, values=values)
     if refs is not None:
         _write_relations(session, article.id, refs)
-    return _finish(session, who, article, version, action, fields)
+    return _finish(session, who, article, version, action, fields, left=left)
 
 
 def update_article(session: Session, who: Editor, *, ref: str, data: ArticleUpdate) -> Article:
@@ -700,6 +712,7 @@ def restore_revision(session: Session, who: Editor, *, ref: str, number: int) ->
         if session.get(Author, a["author_id"])
     ]
     tags = [t for t in old.get("tags", []) if session.get(Tag, t)]
+    left = frozenset(memberships_of(session, article))  # a restore may move the story back
     version = save_version(
         session, Article, article_id, expected=who.expected_version(required=False), values=values
     )
@@ -730,4 +743,5 @@ def restore_revision(session: Session, who: Editor, *, ref: str, number: int) ->
         "restore",
         sorted(values),
         revision_action=f"restore:{number}",
+        left=left,
     )

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Select, bindparam, literal, select, union_all
 from sqlmodel import Session
 
+from app import surrogate
 from app.db import utcnow
 from app.events.outbox import cancel_deferred, emit
 from app.models import (
@@ -20,7 +21,8 @@ from app.models import (
     ArticleAuthor,
     ArticleRevision,
     ArticleTag,
-    RelatedLink,
+    Author,
+    FeedEntry,
     Section,
     Tag,
 )
@@ -45,51 +47,81 @@ _COLUMNS = (
 
 
 def _references() -> Select:
-    """Everything a story points at, as (kind, value, position) rows, in one query; built
-    once, with the story's ids bound at each run."""
+    """Everything a story points at, as (kind, id, slug, position) rows, in one query;
+    built once, with the story's ids bound at each run."""
     article_id, section_id = bindparam("article_id"), bindparam("section_id")
     return union_all(
-        select(literal("author"), ArticleAuthor.author_id, ArticleAuthor.position).where(
-            ArticleAuthor.article_id == article_id
-        ),
-        select(literal("tag"), Tag.slug, ArticleTag.position)
+        select(literal("author"), Author.id, Author.slug, ArticleAuthor.position)
+        .join(ArticleAuthor, ArticleAuthor.author_id == Author.id)
+        .where(ArticleAuthor.article_id == article_id),
+        select(literal("tag"), Tag.id, Tag.slug, ArticleTag.position)
         .join(ArticleTag, ArticleTag.tag_id == Tag.id)
         .where(ArticleTag.article_id == article_id),
-        select(literal("article"), RelatedLink.target_article_id, RelatedLink.position).where(
-            RelatedLink.article_id == article_id, RelatedLink.target_article_id.is_not(None)
+        select(literal("section"), Section.id, Section.slug, literal(0)).where(
+            Section.id == section_id
         ),
-        select(literal("section"), Section.slug, literal(0)).where(Section.id == section_id),
+        # Whether a News Feed entry links the story (and so shows its slug while visible).
+        select(literal("feed"), FeedEntry.id, literal(None), literal(0)).where(
+            FeedEntry.article_id == article_id
+        ),
     )
 
 
 _REFERENCES = _references()
 
 
-def payload(session: Session, article: Article, *, now: datetime, fields: list[str]) -> dict:
+def payload(
+    session: Session,
+    article: Article,
+    *,
+    now: datetime,
+    fields: list[str],
+    left: frozenset[str] = frozenset(),
+) -> dict:
     """The `data` of an article event: the story in brief (its section and tags by slug, its
     byline by author id), the fields the save touched, and every surrogate key a CDN
-    should purge: those of every answer that shows the story."""
-    refs: dict[str, list[str]] = {"author": [], "tag": [], "article": [], "section": []}
-    rows = session.execute(
-        _REFERENCES, {"article_id": article.id, "section_id": article.section_id}
-    ).all()
-    for kind, value, _ in sorted(rows, key=lambda row: (row[0], row[2])):
-        refs[kind].append(value)
-    photos = [article.lead_photo_id, *(b["photo_id"] for b in article.body if b["type"] == "photo")]
-    keys = {"articles", f"article:{article.id}"}
-    keys.update(f"section:{slug}" for slug in refs["section"])
-    keys.update(f"author:{author}" for author in refs["author"])
-    keys.update(f"tag:{slug}" for slug in refs["tag"])
-    keys.update(f"photo:{photo}" for photo in photos if photo)
-    keys.update(f"article:{target}" for target in refs["article"])
+    should purge: those of every answer that shows the story, and of the collections it
+    left (`left`, from `memberships_of` before the save)."""
+    refs = _references_of(session, article)
+    keys = surrogate.article_change(
+        article.id,
+        collections=_memberships(refs, article.type) | left,
+        in_feed=bool(refs["feed"]),
+    )
     story = {name: getattr(article, name) for name in _COLUMNS}
     story.update(
         status=public_status(article.status, article.published_at, now),
-        section=refs["section"][0] if refs["section"] else None,
-        authors=refs["author"],
-        tags=refs["tag"],
+        section=refs["section"][0][1] if refs["section"] else None,
+        authors=[ref_id for ref_id, _ in refs["author"]],
+        tags=[slug for _, slug in refs["tag"]],
     )
     return {"article": story, "fields": sorted(fields), "surrogate_keys": sorted(keys)}
+
+
+def memberships_of(session: Session, article: Article) -> set[str]:
+    """The collections a story is in as the database holds it now: called before a save
+    that moves it (another section, tags, byline or type), so that the lists it leaves are
+    purged too."""
+    return _memberships(_references_of(session, article), article.type)
+
+
+def _references_of(session: Session, article: Article) -> dict[str, list[tuple[str, str]]]:
+    refs: dict[str, list[tuple[str, str]]] = {"author": [], "tag": [], "section": [], "feed": []}
+    rows = session.execute(
+        _REFERENCES, {"article_id": article.id, "section_id": article.section_id}
+    ).all()
+    for kind, ref_id, slug, _ in sorted(rows, key=lambda row: (row[0], row[3])):
+        refs[kind].append((ref_id, slug))
+    return refs
+
+
+def _memberships(refs: dict[str, list[tuple[str, str]]], type_: str | None) -> set[str]:
+    return surrogate.memberships(
+        section=refs["section"][0] if refs["section"] else (None, None),
+        tags=refs["tag"],
+        authors=refs["author"],
+        type=type_,
+    )
 
 
 def seen_from(article: Article) -> datetime | None:
@@ -126,9 +158,11 @@ def announce_save(
     fields: list[str],
     before: datetime | None,
     created: bool = False,
+    left: frozenset[str] = frozenset(),
 ) -> None:
     """The events of one save of `article` (flushed and reloaded), in its transaction;
-    `before` is when readers saw the story before the save (`seen_from` then)."""
+    `before` is when readers saw the story before the save (`seen_from` then), `left` the
+    collections it was in before, where the save moved it."""
     now = utcnow()
     after = seen_from(article)
     was_visible = before is not None and before <= now
@@ -144,7 +178,7 @@ def announce_save(
         kind = "article.scheduled"
     else:
         kind = "article.updated"
-    data = payload(session, article, now=now, fields=fields)
+    data = payload(session, article, now=now, fields=fields, left=left)
     emit(
         session,
         kind,

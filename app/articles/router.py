@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
+from app import surrogate
 from app.articles import service
 from app.articles.schemas import (
     FIELDS,
@@ -14,7 +15,6 @@ from app.articles.schemas import (
     PreviewLink,
     PreviewLinkCreate,
     article_out,
-    surrogate_keys,
 )
 from app.articles.service import ArticleFilters
 from app.auth import READ_OR_PREVIEW_LINK, Forbidden, Previewer, Reader
@@ -144,7 +144,13 @@ def article_list_response(
     )
     embeds = service.load_embeds(session, result.items, include=include, viewer=viewer)
     full = [article_out(a, embeds, include=include, now=viewer.now) for a in result.items]
-    keys = {"articles"}.union(*(surrogate_keys(a) for a in full))
+    filters = query.filters
+    keys = surrogate.article_list_keys(
+        section=filters.section,
+        tags=[ref for group in filters.tag_groups for ref in group],
+        author=filters.author,
+        type=filters.type,
+    )
     data = [fields.apply(a) for a in full]
     if query.filters.q is not None:
         # Whatever `fields` says: a search result without its excerpt says little.
@@ -206,7 +212,9 @@ def read_article(
         return article_document(
             request, session, chosen, article=article, out=out, viewer=viewer, headers=headers
         )
-    return item_response(request, fields.apply(out), keys=surrogate_keys(out), headers=headers)
+    return item_response(
+        request, fields.apply(out), keys=surrogate.article_keys(out), headers=headers
+    )
 
 
 @router.post(

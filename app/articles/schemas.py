@@ -118,25 +118,6 @@ class PreviewLink(BaseModel):
     expires_at: datetime
 
 
-def surrogate_keys(article: dict[str, Any]) -> set[str]:
-    """Every object an article's answer shows, as CDN purge tags."""
-    keys = {f"article:{article['id']}"}
-    if article.get("section"):
-        keys.add(f"section:{article['section']['slug']}")
-    keys.update(f"author:{a['id']}" for a in article.get("authors") or ())
-    keys.update(f"tag:{t['slug']}" for t in article.get("tags") or ())
-    if article.get("lead_photo"):
-        keys.add(f"photo:{article['lead_photo']['id']}")
-    for card in article.get("related") or ():
-        if card["article"]:
-            keys.add(f"article:{card['article']['id']}")
-            keys.update(f"author:{a['id']}" for a in card["authors"])
-    for block in article.get("body") or ():
-        if block["type"] == "photo":
-            keys.add(f"photo:{block['photo_id']}")
-    return keys
-
-
 def _related_out(card: RelatedCard, embeds: Embeds) -> dict[str, Any]:
     link, target = card.link, card.target
     if target is None:

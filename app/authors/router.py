@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from app import surrogate
 from app.articles.router import ArticleQueryDep, article_list_response
 from app.articles.schemas import ArticleSummary
 from app.auth import Reader
@@ -32,8 +33,7 @@ def list_authors(
     fields.check(FIELDS)
     result = service.list_authors(session, kind=kind, page=page)
     data = [fields.apply(author_out(a)) for a in result.items]
-    keys = {"authors", *(f"author:{a.id}" for a in result.items)}
-    return list_response(request, result, data, page.limit, keys=keys)
+    return list_response(request, result, data, page.limit, keys=["authors"])
 
 
 @router.get("/{ref}", response_model=One[AuthorOut], responses=PROBLEM_RESPONSES)
@@ -73,7 +73,9 @@ add_routes(
         update=AuthorUpdate,
         out=lambda _session, row: author_out(row),
         out_schema=AuthorOut,
-        keys=lambda row: ["authors", f"author:{row.id}"],
+        keys=lambda row: surrogate.object_change(
+            ["authors", f"author:{row.id}"], shown_in_article_lists=True
+        ),
         in_use=service.author_in_use,
     ),
 )

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
+from app import surrogate
 from app.auth import Reader, authenticate, query_key, viewer_of
 from app.crud import Resource, add_routes
 from app.db import SessionDep
@@ -46,8 +47,7 @@ def list_feed(
     fields.check(FIELDS)
     result = service.list_entries(session, since=as_utc(since), kind=kind, page=page, viewer=viewer)
     data = [fields.apply(feed_entry_out(entry, slug)) for entry, slug in result.items]
-    keys = {"feed"}.union(*(_keys(entry) for entry, _ in result.items))
-    return list_response(request, result, data, page.limit, keys=keys)
+    return list_response(request, result, data, page.limit, keys=[surrogate.FEED])
 
 
 def _stream_start(
@@ -114,7 +114,9 @@ add_routes(
         update=FeedEntryUpdate,
         out=service.entry_out,
         out_schema=FeedEntryOut,
-        keys=lambda row: ["feed", *_keys(row)],
+        keys=lambda row: surrogate.object_change(
+            [surrogate.FEED, *_keys(row)], shown_in_article_lists=False
+        ),
         prepare=service.prepare_entry,
         slug_from=None,
     ),

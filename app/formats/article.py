@@ -6,7 +6,7 @@ from fastapi import Request
 from sqlmodel import Session
 from starlette.responses import Response
 
-from app.articles.schemas import surrogate_keys
+from app import surrogate
 from app.errors import InvalidParameter
 from app.formats.common import JSON_LD, NINJS, document_response, resource_uri
 from app.formats.jsonld import news_article
@@ -78,6 +78,6 @@ def article_document(
         dumps(document),
         media_type,
         items=1,
-        keys={*surrogate_keys(out), "site"},
+        keys={*surrogate.article_keys(out), surrogate.SITE},
         headers=headers,
     )

@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
-from app.articles.schemas import article_out, surrogate_keys
+from app import surrogate
+from app.articles.schemas import article_out
 from app.auth import Reader, query_key
 from app.db import SessionDep, utcnow
 from app.errors import NotFound
@@ -98,8 +99,9 @@ def _feed(
         for a, o in zip(articles, outs, strict=True)
     ]
     info = _feed_info(request, publication, scope, outs)
-    keys = {"articles", "site", scope.surrogate_key}.union(*(surrogate_keys(o) for o in outs))
-    return document_response(request, render(info, items), media_type, items=len(items), keys=keys)
+    return document_response(
+        request, render(info, items), media_type, items=len(items), keys=scope.surrogate_keys
+    )
 
 
 def _embargo(article: Article, viewer: Viewer) -> datetime | None:
@@ -149,5 +151,6 @@ def news_sitemap_xml(request: Request, session: SessionDep, viewer: Reader) -> R
     articles = service.recent_articles(session, viewer=viewer)
     publication = service.get_publication(session, fallback_url=absolute_url(request, "/"))
     body, listed = news_sitemap(articles, publication=publication)
-    # One key per story would outgrow what CDNs accept in a header; the list keys purge it.
-    return document_response(request, body, SITEMAP, items=listed, keys={"articles", "site"})
+    return document_response(
+        request, body, SITEMAP, items=listed, keys={surrogate.ARTICLES, surrogate.SITE}
+    )

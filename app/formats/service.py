@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
+from app import surrogate
 from app.articles.service import ArticleFilters, Embeds, list_articles, load_embeds
 from app.authors.service import get_author
 from app.errors import NotFound
@@ -63,13 +64,19 @@ class FeedScope:
     name: str | None
     description: str | None
     filters: ArticleFilters
-    surrogate_key: str
+    # What the feed was drawn from (its collection) and what its title shows.
+    surrogate_keys: frozenset[str]
+
+
+def _keys(drawn_from: set[str], shown: str) -> frozenset[str]:
+    return frozenset({*drawn_from, shown, surrogate.SITE})
 
 
 def resolve_scope(session: Session, *, kind: str, ref: str | None) -> FeedScope:
     """The scope of `/v1/feeds/{kind}/{ref}`; NotFound for an unknown kind or ref."""
     if kind == "site":
-        return FeedScope("site", None, None, None, ArticleFilters(), "articles")
+        keys = surrogate.article_list_keys() | {surrogate.SITE}
+        return FeedScope("site", None, None, None, ArticleFilters(), frozenset(keys))
     if kind == "section":
         section = get_section(session, ref=ref or "")
         return FeedScope(
@@ -78,7 +85,7 @@ def resolve_scope(session: Session, *, kind: str, ref: str | None) -> FeedScope:
             section.name,
             section.description,
             ArticleFilters(section=section.id),
-            f"section:{section.slug}",
+            _keys(surrogate.article_list_keys(section=section.id), f"section:{section.slug}"),
         )
     if kind == "tag":
         tag = get_tag(session, ref=ref or "")
@@ -88,7 +95,7 @@ def resolve_scope(session: Session, *, kind: str, ref: str | None) -> FeedScope:
             tag.name,
             tag.description,
             ArticleFilters(tag_groups=((tag.id,),)),
-            f"tag:{tag.slug}",
+            _keys(surrogate.article_list_keys(tags=[tag.id]), f"tag:{tag.slug}"),
         )
     if kind == "author":
         author = get_author(session, ref=ref or "")
@@ -98,7 +105,7 @@ def resolve_scope(session: Session, *, kind: str, ref: str | None) -> FeedScope:
             author.name,
             None,
             ArticleFilters(author=author.id),
-            f"author:{author.id}",
+            _keys(surrogate.article_list_keys(author=author.id), f"author:{author.id}"),
         )
     raise NotFound(f"No feed scope {kind!r}: choose site, {', '.join(FEED_KINDS)}.")
 

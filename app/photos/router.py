@@ -5,6 +5,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.datastructures import UploadFile as StarletteUpload
 
+from app import surrogate
 from app.auth import Reader
 from app.config import get_settings
 from app.crud import Resource, add_routes
@@ -148,7 +149,8 @@ add_routes(
         update=PhotoUpdate,
         out=lambda _session, row: photo_out(row),
         out_schema=PhotoOut,
-        keys=photo_keys,
+        # Lists of stories show lead photos.
+        keys=lambda row: surrogate.object_change(photo_keys(row), shown_in_article_lists=True),
         in_use=service.photo_in_use,
         slug_from=None,
         after_delete=service.discard_files,

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app import surrogate
 from app.editorial import Editor, audit
 from app.errors import NotFound
 from app.events.outbox import emit_change
@@ -46,7 +47,8 @@ def _announce(session: Session, photo: Photo, fields: list[str]) -> None:
         resource="photo",
         representation=photo_out(photo),
         fields=fields,
-        keys=photo_keys(photo),
+        # A new photo is shown nowhere yet.
+        keys=surrogate.object_change(photo_keys(photo), shown_in_article_lists=False),
     )
 
 

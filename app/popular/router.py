@@ -5,8 +5,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from app import surrogate
 from app.access import client_address
-from app.articles.schemas import INCLUDES, article_out, surrogate_keys
+from app.articles.schemas import INCLUDES, article_out
 from app.articles.service import load_embeds
 from app.auth import Reader
 from app.config import get_settings
@@ -113,10 +114,10 @@ def most_popular(
     ranked = service.most_viewed(session, window=window, limit=limit, viewer=viewer)
     articles = [r.article for r in ranked]
     embeds = load_embeds(session, articles, include=embed, viewer=viewer)
-    data, keys = [], {"popular"}
+    # Drawn from every story; short-lived besides, as views move without a write.
+    data, keys = [], {"popular", surrogate.ARTICLES, surrogate.ARTICLE_LISTS}
     for r in ranked:
         out = article_out(r.article, embeds, include=embed, now=viewer.now)
-        keys |= surrogate_keys(out)
         data.append({**fields.apply(out), "views": r.views})
     page = Page(items=articles, next_values=None, ordering=_RANKING)
     return list_response(request, page, data, limit, keys=keys)

@@ -1,5 +1,6 @@
 from fastapi import APIRouter, Request
 
+from app import surrogate
 from app.auth import Reader
 from app.crud import Resource, add_routes
 from app.db import SessionDep
@@ -22,8 +23,7 @@ def list_sections(
     fields.check(FIELDS)
     result = service.list_sections(session, page=page)
     data = [fields.apply(section_out(s)) for s in result.items]
-    keys = {"sections", *(f"section:{x.slug}" for x in result.items)}
-    return list_response(request, result, data, page.limit, keys=keys)
+    return list_response(request, result, data, page.limit, keys=["sections"])
 
 
 @router.get("/{ref}", response_model=One[SectionOut], responses=PROBLEM_RESPONSES)
@@ -49,7 +49,9 @@ add_routes(
         update=SectionUpdate,
         out=lambda _session, row: section_out(row),
         out_schema=SectionOut,
-        keys=lambda row: ["sections", f"section:{row.slug}"],
+        keys=lambda row: surrogate.object_change(
+            ["sections", f"section:{row.slug}"], shown_in_article_lists=True
+        ),
         in_use=service.section_in_use,
     ),
 )

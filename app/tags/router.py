@@ -1,5 +1,6 @@
 from fastapi import APIRouter, Request
 
+from app import surrogate
 from app.auth import Reader
 from app.crud import Resource, add_routes
 from app.db import SessionDep
@@ -22,8 +23,7 @@ def list_tags(
     fields.check(FIELDS)
     result = service.list_tags(session, page=page)
     data = [fields.apply(tag_out(s)) for s in result.items]
-    keys = {"tags", *(f"tag:{x.slug}" for x in result.items)}
-    return list_response(request, result, data, page.limit, keys=keys)
+    return list_response(request, result, data, page.limit, keys=["tags"])
 
 
 @router.get("/{ref}", response_model=One[TagOut], responses=PROBLEM_RESPONSES)
@@ -48,6 +48,8 @@ add_routes(
         update=TagUpdate,
         out=lambda _session, row: tag_out(row),
         out_schema=TagOut,
-        keys=lambda row: ["tags", f"tag:{row.slug}"],
+        keys=lambda row: surrogate.object_change(
+            ["tags", f"tag:{row.slug}"], shown_in_article_lists=True
+        ),
     ),
 )
