@@ -136,9 +136,12 @@ def private(start: Message) -> bool:
     return b"private" in value or b"no-store" in value
 
 
-def entry_from(start: Message, body: bytes, state: State, policy: Headers, items: int) -> Entry:
-    """What is kept of a routed 200: its bytes, their gzip, an ETag hashed once, and the
-    headers of each answer it can give (`policy`: the edge's Cache-Control and Vary)."""
+def entry_from(
+    start: Message, body: bytes, changed_at: datetime, policy: Headers, items: int
+) -> Entry:
+    """What is kept of a routed 200: its bytes, their gzip, an ETag hashed once, when it
+    last changed (`lastmod`), and the headers of each answer it can give (`policy`: the
+    edge's Cache-Control and Vary)."""
     return assemble(
         kept=[(k, v) for k, v in start.get("headers", []) if k in _KEPT_HEADERS],
         policy=policy,
@@ -146,7 +149,7 @@ def entry_from(start: Message, body: bytes, state: State, policy: Headers, items
         gzipped=gzip.compress(body, 6) if len(body) >= COMPRESS_MIN_BYTES else None,
         etag=next((v for k, v in start.get("headers", []) if k == b"etag"), None)
         or b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"',
-        changed_at=state.changed_at,
+        changed_at=changed_at,
         items=items,
     )
 
@@ -184,6 +187,19 @@ def assemble(
             (b"content-length", str(len(gzipped)).encode()),
         ],
         unchanged=[*(h for h in kept if h[0] == b"surrogate-key"), *validators],
+    )
+
+
+def redated(entry: Entry, changed_at: datetime) -> Entry:
+    """The same answer with another Last-Modified."""
+    return assemble(
+        kept=entry.kept,
+        policy=entry.policy,
+        body=entry.body,
+        gzipped=entry.gzipped,
+        etag=entry.etag,
+        changed_at=changed_at,
+        items=entry.items,
     )
 
 

@@ -18,6 +18,7 @@ from app.db import SessionDep
 from app.editorial import Editor, EditorDep, audit, raise_stale, save_version
 from app.errors import Conflict, NotFound
 from app.events.outbox import emit_change
+from app.generation import note_removal
 from app.ids import new_id
 from app.inputs import Input, slugify
 from app.lookup import by_ref
@@ -151,6 +152,9 @@ def update(session: Session, who: Editor, resource: Resource, ref: str, data: In
     if resource.slug_from and values.get("slug"):
         _check_slug(session, resource, values["slug"], row.id)
     was = set(resource.keys(row))  # a renamed slug: what was cached under the old one
+    # An edit may take an object out of an answer (a renamed slug, a photo no longer
+    # syndicable, an entry hidden): Last-Modified moves for every answer.
+    note_removal(session)
     version = save_version(session, resource.model, row.id, expected=expected, values=values)
     row = session.get(resource.model, row.id, populate_existing=True)
     _announce(session, resource, "updated", row, sorted(sent), was=was)

@@ -11,12 +11,13 @@ both paths pass exactly the same checks because this code runs them, before eith
 import asyncio
 import logging
 import time
+from datetime import datetime
 from typing import Any
 
 import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import bodies, cache, idempotency, metrics
+from app import bodies, cache, idempotency, lastmod, metrics
 from app.access import (
     VARY,
     cache_control,
@@ -32,10 +33,12 @@ from app.errors import ProblemError
 from app.generation import current_state
 from app.middleware import common_headers, request_id_of
 from app.models import Scope as KeyScope
-from app.policy import Policy, PolicyTable
+from app.policy import Policy, PolicyTable, allow_header
 from app.ratelimit import Decision, RateLimiter
 
 log = logging.getLogger("byline.edge")
+
+MAX_RENDERINGS = 50_000
 
 
 class Edge:
@@ -47,6 +50,9 @@ class Edge:
         self.shared = cache.SharedRenderCache(settings.redis_url) if settings.redis_url else None
         self._inflight: dict[str, asyncio.Future[cache.Entry | None]] = {}
         self.policies = PolicyTable(getattr(app, "routes", ()))
+        # Per kept answer (its key without the generation): the last rendering's ETag and
+        # Last-Modified, to check the next one's (`_dated`).
+        self._renderings: dict[str, tuple[bytes, datetime]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,6 +61,16 @@ class Edge:
         request_id = request_id_of(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         headers = common_headers(scope, request_id)
+        method = scope["method"]
+        if method == "HEAD":
+            # Answered wherever GET is: as the GET would be, without its body.
+            scope = {**scope, "method": "GET"}
+            receive, send = _headless(receive, send)
+        if method == "OPTIONS" or self.policies.match(scope) is None:
+            allowed = self.policies.allowed(scope)
+            if allowed and (method == "OPTIONS" or scope["method"] not in allowed):
+                await self._not_allowed(scope, send, headers, method, allowed)
+                return
         if not self.policies.guards(scope["path"]):
             await self.app(scope, receive, _adding(send, headers))
             return
@@ -76,7 +92,39 @@ class Edge:
             await _send_problem(send, 500, body, headers)
         finally:
             resource = policy.resource if policy is not None else "other"
-            metrics.observe(scope["method"], resource, status, time.perf_counter() - started)
+            metrics.observe(method, resource, status, time.perf_counter() - started)
+
+    async def _not_allowed(
+        self,
+        scope: Scope,
+        send: Send,
+        headers: list[tuple[bytes, bytes]],
+        method: str,
+        allowed: frozenset[str],
+    ) -> None:
+        """OPTIONS (outside a CORS preflight, which CORS answers first): 204 with `Allow`.
+        A method no route at this path takes: 405 with the full `Allow`, before any body
+        is read or any key checked."""
+        allow = (b"allow", allow_header(allowed))
+        if method == "OPTIONS":
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 204,
+                    "headers": [*headers, allow, (b"cache-control", b"no-store")],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+        taken = allow[1].decode()
+        body = problem_message(
+            scope,
+            405,
+            "method-not-allowed",
+            "Method not allowed",
+            f"{method} is not allowed here; this path takes {taken}.",
+        )
+        await _send_problem(send, 405, body, [*headers, allow])
 
     async def _guarded(
         self,
@@ -294,7 +342,7 @@ class Edge:
             entry, status = None, 500
             try:
                 entry, status = await self._render(
-                    scope, receive, send, headers, principal, state, policy
+                    scope, receive, send, headers, principal, state, policy, key
                 )
             finally:
                 del self._inflight[key]
@@ -320,6 +368,7 @@ class Edge:
         principal: Principal | None,
         state: cache.State,
         policy: Policy,
+        key: str,
     ) -> tuple[cache.Entry | None, int]:
         """Render through the application: a 200 comes back to be kept and sent by the
         caller; anything else is sent here as routed. Returns (entry or None, status)."""
@@ -333,16 +382,33 @@ class Edge:
             **scope,
             "headers": [(k, v) for k, v in scope["headers"] if k != b"accept-encoding"],
         }
-        await self.app(identity, receive, capture)
+        with lastmod.dating() as dating:
+            await self.app(identity, receive, capture)
         start = messages[0] if messages else None
         streaming = any(m.get("more_body") for m in messages[1:])
         if start is None or start["status"] != 200 or streaming or cache.private(start):
             return None, await _send_captured(send, messages, headers, principal, scope["method"])
         body = b"".join(m.get("body", b"") for m in messages[1:])
         control = cache_control(principal, "GET", 200, max_age=policy.max_age)
-        policy = [(b"cache-control", control), (b"vary", VARY)]
+        kept = [(b"cache-control", control), (b"vary", VARY)]
         items = int(scope["state"].get("items", 0))
-        return cache.entry_from(start, body, state, policy, items), 200
+        # A short-lived answer moves on with its period (`cache.as_of`), not with its rows.
+        changed_at = state.changed_at if policy.max_age else dating.changed_at(state)
+        entry = cache.entry_from(start, body, changed_at, kept, items)
+        return self._dated(key, entry, state), 200
+
+    def _dated(self, key: str, entry: cache.Entry, state: cache.State) -> cache.Entry:
+        """Guard what the rows said: if this answer's bytes differ from its last rendering
+        here while its time did not move past that one's, the rows missed a change, and the
+        time of the last write stands in (never a 304 for changed bytes)."""
+        logical = key.split("|", 1)[1]
+        last = self._renderings.get(logical)
+        if len(self._renderings) >= MAX_RENDERINGS:
+            self._renderings.clear()
+        if last is not None and last[0] != entry.etag and entry.changed_at <= last[1]:
+            entry = cache.redated(entry, max(state.changed_at, last[1]))
+        self._renderings[logical] = (entry.etag, entry.changed_at)
+        return entry
 
 
 def _finished(
@@ -408,3 +474,28 @@ async def _send_problem(
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _headless(receive: Receive, send: Send) -> tuple[Receive, Send]:
+    """For a HEAD answered as a GET: the answer's start goes out, then an empty end, and
+    nothing else; once it has, the application hears the client leave (a stream stops)."""
+    ended = asyncio.Event()
+    asked = False
+
+    async def headless_send(message: Message) -> None:
+        if ended.is_set():
+            return
+        if message["type"] == "http.response.start":
+            await send(message)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            ended.set()
+
+    async def headless_receive() -> Message:
+        nonlocal asked
+        if not asked:
+            asked = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await ended.wait()
+        return {"type": "http.disconnect"}
+
+    return headless_receive, headless_send

@@ -59,6 +59,7 @@ class State:
     generation: int
     changed_at: datetime
     next_transition_at: datetime | None
+    removed_at: datetime | None = None
 
 
 def _next_transition(now: datetime):
@@ -74,18 +75,27 @@ def _next_transition(now: datetime):
 CHANNEL = "byline_content"
 
 
+_REMOVED = "byline.content_removed"
+
+
+def note_removal(session: Session | OrmSession) -> None:
+    """Something leaves what readers see in this transaction (a deletion, an unpublication,
+    a story moved out of a list): answers it was in changed now, whatever their rows say."""
+    session.info[_REMOVED] = True
+    session.info[_CHANGED] = True
+
+
 def bump(session: Session | OrmSession) -> None:
     """Mark content changed, in the session's transaction (done on commit automatically)."""
     now = utcnow()
-    session.execute(
-        update(ContentState)
-        .where(ContentState.id == 1)
-        .values(
-            generation=ContentState.generation + 1,
-            changed_at=now,
-            next_transition_at=_next_transition(now),
-        )
-    )
+    values: dict[str, Any] = {
+        "generation": ContentState.generation + 1,
+        "changed_at": now,
+        "next_transition_at": _next_transition(now),
+    }
+    if session.info.pop(_REMOVED, False):
+        values["removed_at"] = now
+    session.execute(update(ContentState).where(ContentState.id == 1).values(**values))
     if session.get_bind().dialect.name == "postgresql":
         # Delivered to every listening worker when (and only if) the transaction commits.
         session.execute(text(f"NOTIFY {CHANNEL}"))
@@ -106,7 +116,10 @@ class _StateReader:
     work that needs the loop (a deadlock under load).
     """
 
-    _SQL = "SELECT generation, changed_at, next_transition_at FROM content_state WHERE id = 1"
+    _SQL = (
+        "SELECT generation, changed_at, next_transition_at, removed_at"
+        " FROM content_state WHERE id = 1"
+    )
 
     def __init__(self) -> None:
         self._engine: Any = None
@@ -146,7 +159,7 @@ class _StateReader:
 
     @staticmethod
     def _parse(row: tuple[Any, ...]) -> State:
-        return State(int(row[0]), _utc(row[1]), _utc(row[2]))  # type: ignore[arg-type]
+        return State(int(row[0]), _utc(row[1]), _utc(row[2]), _utc(row[3]))  # type: ignore[arg-type]
 
     def _advance(self, state: State) -> None:
         """Bump past a scheduled moment; only one reader wins for a given generation."""
@@ -223,8 +236,7 @@ class _Listener:
 
     @staticmethod
     def _read(conn: Any) -> State:
-        row = conn.execute(_StateReader._SQL).fetchone()
-        return State(int(row[0]), _utc(row[1]), _utc(row[2]))  # type: ignore[arg-type]
+        return _StateReader._parse(tuple(conn.execute(_StateReader._SQL).fetchone()))
 
 
 _listener = _Listener()

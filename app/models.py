@@ -479,7 +479,9 @@ class ContentState(SQLModel, table=True):
 
     Caches key on `generation`, so a write is seen by the next read on every worker.
     `next_transition_at` is the earliest future moment a scheduled story or an embargo
-    changes what readers see; the first read after it bumps the generation.
+    changes what readers see; the first read after it bumps the generation. `removed_at`
+    is when anything last left what readers see (a deletion, an unpublication, a story
+    moved out of a list): no answer changed later than its rows say, or than that.
     """
 
     __tablename__ = "content_state"
@@ -488,6 +490,7 @@ class ContentState(SQLModel, table=True):
     generation: int = Field(default=1)
     changed_at: datetime = _time(default=True)
     next_transition_at: datetime | None = _time(nullable=True)
+    removed_at: datetime | None = _time(nullable=True)
 
 
 class Event(SQLModel, table=True):

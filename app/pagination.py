@@ -12,6 +12,7 @@ import orjson
 from fastapi import Depends, Query, Request
 from sqlalchemy import Float, Integer, Select, literal, tuple_
 
+from app import lastmod
 from app.config import get_settings
 from app.db import UTCDateTime
 from app.errors import InvalidParameter
@@ -209,6 +210,7 @@ def list_response(
     meta: dict[str, Any] = {"next_cursor": next_cursor, "limit": limit}
     if page.total is not None:
         meta["total"] = page.total
+        lastmod.undated()  # a total moves with rows this page does not show
     next_url = None
     headers = _surrogate(keys)
     if next_cursor:

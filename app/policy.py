@@ -139,7 +139,11 @@ class PolicyTable:
 
     def __init__(self, routes: Iterable[Any]) -> None:
         self.entries: list[tuple[Any, Policy]] = []
+        # Every route that answers by method (gated or not), for `Allow`.
+        self.methods: list[tuple[Any, frozenset[str]]] = []
         for route in iter_route_contexts(list(routes)):
+            if getattr(route, "methods", None):
+                self.methods.append((route, frozenset(route.methods)))
             if (policy := policy_of(route)) is not None:
                 self.entries.append((route, policy))
         # The leading segments of gated paths (`/v1`): requests there are guarded even
@@ -148,6 +152,7 @@ class PolicyTable:
             {"/" + policy.path.strip("/").split("/")[0] + "/" for _, policy in self.entries}
         )
         self._remembered: dict[tuple[str, str], Policy | None] = {}
+        self._allowed: dict[str, frozenset[str]] = {}
 
     def guards(self, path: str) -> bool:
         return path.startswith(self.prefixes)
@@ -170,3 +175,33 @@ class PolicyTable:
             self._remembered.clear()
         self._remembered[key] = found
         return found
+
+    def allowed(self, scope: Scope) -> frozenset[str]:
+        """Every method some route takes at this path (HEAD wherever GET is, and OPTIONS),
+        for `Allow`; empty when no route has this path (404)."""
+        path = scope["path"]
+        if path in self._allowed:
+            return self._allowed[path]
+        probe = {**scope, "method": "GET"}
+        methods: set[str] = set()
+        for route, taken in self.methods:
+            if route.matches(probe)[0] is not Match.NONE:
+                methods |= taken
+        if methods:
+            methods |= {"OPTIONS", *(("HEAD",) if "GET" in methods else ())}
+        if len(self._allowed) >= self.MAX_REMEMBERED:
+            self._allowed.clear()
+        self._allowed[path] = frozenset(methods)
+        return self._allowed[path]
+
+
+# The order `Allow` lists methods in.
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allow_header(methods: frozenset[str]) -> bytes:
+    def rank(method: str) -> tuple[int, str]:
+        known = method in METHOD_ORDER
+        return (METHOD_ORDER.index(method) if known else len(METHOD_ORDER), method)
+
+    return ", ".join(sorted(methods, key=rank)).encode()

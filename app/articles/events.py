@@ -16,6 +16,7 @@ from sqlmodel import Session
 from app import surrogate
 from app.db import utcnow
 from app.events.outbox import cancel_deferred, emit
+from app.generation import note_removal
 from app.models import (
     Article,
     ArticleAuthor,
@@ -178,6 +179,8 @@ def announce_save(
         kind = "article.scheduled"
     else:
         kind = "article.updated"
+    if kind == "article.unpublished" or left:
+        note_removal(session)  # it left lists: they changed now, whatever their rows say
     data = payload(session, article, now=now, fields=fields, left=left)
     emit(
         session,

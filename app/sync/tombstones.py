@@ -7,6 +7,7 @@ from sqlalchemy import literal, select, union_all
 from sqlmodel import Session
 
 from app.db import utcnow
+from app.generation import note_removal
 from app.models import Article, ArticleTag, Deletion, DeletionTag, FeedEntry, Section, Tag
 from app.visibility import was_public
 
@@ -34,6 +35,7 @@ def record_deletion(session: Session, resource_type: str, row: Any) -> None:
     Call it before the row's `DELETE`: an article's tags go with the article.
     """
     now = utcnow()
+    note_removal(session)
     deletion = Deletion(
         resource_type=resource_type,
         resource_id=row.id,
