@@ -1,16 +1,27 @@
 """Building blocks of request bodies: strict models (unknown fields refused), bounded
-strings without NUL characters, well-formed slugs and URLs, times taken as UTC."""
+strings without NUL characters, plain text that holds no markup, well-formed slugs and
+URLs, times taken as UTC."""
 
+import html
 import re
 import unicodedata
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+import nh3
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from app.timeparams import as_utc
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+# What an HTML parser would take for the start of a tag, an end tag, a comment, a doctype
+# or a processing instruction. `a < b`, `a<3`, `&` and entities are text and stay as typed.
+TAG_LIKE = re.compile(r"<[A-Za-z/!?]")
+# Validation context under which plain text holding markup is stripped instead of refused:
+# re-deriving what is already stored (a body written before the rule) must not fail.
+STRIP_MARKUP = "strip_markup"
 
 
 def reject_nul(value: Any) -> Any:
@@ -38,6 +49,41 @@ class Input(BaseModel):
     def _no_nul(cls, value: Any) -> Any:
         return reject_nul(value)
 
+
+def has_markup(value: str) -> bool:
+    """Whether plain text holds a tag-like sequence (`<` then a letter, `/`, `!` or `?`)."""
+    return TAG_LIKE.search(value) is not None
+
+
+def strip_markup(value: str) -> str:
+    """`value` with its tags removed and its text kept: nh3 with no tag allowed, entities
+    decoded back to the characters they stand for. Repeats while decoding brought a new
+    tag-like sequence (`&lt;b&gt;` inside markup); whatever still looks like a tag after
+    that loses its `<`."""
+    for _ in range(5):
+        if not has_markup(value):
+            return value
+        value = html.unescape(nh3.clean(value, tags=set()))
+    return TAG_LIKE.sub(lambda m: m.group(0)[1:], value)
+
+
+def _plain_text(value: str, info: ValidationInfo) -> str:
+    if not has_markup(value):
+        return value
+    if info.context and info.context.get(STRIP_MARKUP):
+        return strip_markup(value)
+    raise PydanticCustomError(
+        "markup",
+        "plain text: markup such as '{found}' is not allowed (here `<` may not be followed "
+        "by a letter, `/`, `!` or `?`)",
+        {"found": TAG_LIKE.search(value).group(0)},  # type: ignore[union-attr]
+    )
+
+
+# Every field that is text, not HTML: headlines, names, captions, descriptions. Bounds go
+# beside it (`Text = Field(max_length=...)`). HTML fields (paragraphs, list items) are
+# sanitized instead, in `app.articles.blocks`.
+Text = Annotated[str, AfterValidator(_plain_text)]
 
 Slug = Annotated[
     str,
