@@ -6,7 +6,7 @@ import html
 import re
 import unicodedata
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_origin
 
 import nh3
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -84,6 +84,25 @@ def _plain_text(value: str, info: ValidationInfo) -> str:
 # beside it (`Text = Field(max_length=...)`). HTML fields (paragraphs, list items) are
 # sanitized instead, in `app.articles.blocks`.
 Text = Annotated[str, AfterValidator(_plain_text)]
+
+
+def _is_text(annotation: Any) -> bool:
+    if get_origin(annotation) is Annotated:
+        return any(
+            isinstance(m, AfterValidator) and m.func is _plain_text for m in annotation.__metadata__
+        ) or _is_text(get_args(annotation)[0])
+    return any(_is_text(arg) for arg in get_args(annotation))
+
+
+def plain_text_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of a write schema that are `Text` (alone, optional or in a union)."""
+    return tuple(
+        name
+        for name, info in model.model_fields.items()
+        if _is_text(info.annotation)
+        or any(isinstance(m, AfterValidator) and m.func is _plain_text for m in info.metadata)
+    )
+
 
 Slug = Annotated[
     str,

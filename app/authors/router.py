@@ -62,18 +62,17 @@ def list_author_articles(
     return article_list_response(request, session, query, page, fields, viewer)
 
 
-add_routes(
-    router,
-    Resource(
-        model=Author,
-        name="author",
-        path="/authors",
-        id_prefix="aut",
-        create=AuthorCreate,
-        update=AuthorUpdate,
-        out=lambda _session, row: author_out(row),
-        out_schema=AuthorOut,
-        keys=lambda row: ["authors", f"author:{row.id}"],
-        in_use=service.author_in_use,
-    ),
+# Module-level, so that other writers (`byline clean-text`) save through it too.
+RESOURCE = Resource(
+    model=Author,
+    name="author",
+    path="/authors",
+    id_prefix="aut",
+    create=AuthorCreate,
+    update=AuthorUpdate,
+    out=lambda _session, row: author_out(row),
+    out_schema=AuthorOut,
+    keys=lambda row: ["authors", f"author:{row.id}"],
+    in_use=service.author_in_use,
 )
+add_routes(router, RESOURCE)

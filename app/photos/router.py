@@ -134,21 +134,20 @@ async def create_photo(request: Request, who: EditorDep) -> JSONResponse:
     return response
 
 
-add_routes(
-    router,
-    Resource(
-        model=Photo,
-        name="photo",
-        path="/photos",
-        id_prefix="pho",
-        create=PhotoCreate,
-        update=PhotoUpdate,
-        out=lambda _session, row: photo_out(row),
-        out_schema=PhotoOut,
-        keys=photo_keys,
-        in_use=service.photo_in_use,
-        slug_from=None,
-        after_delete=service.discard_files,
-        methods=("PATCH", "DELETE"),
-    ),
+# Module-level, so that other writers (`byline clean-text`) save through it too.
+RESOURCE = Resource(
+    model=Photo,
+    name="photo",
+    path="/photos",
+    id_prefix="pho",
+    create=PhotoCreate,
+    update=PhotoUpdate,
+    out=lambda _session, row: photo_out(row),
+    out_schema=PhotoOut,
+    keys=photo_keys,
+    in_use=service.photo_in_use,
+    slug_from=None,
+    after_delete=service.discard_files,
+    methods=("PATCH", "DELETE"),
 )
+add_routes(router, RESOURCE)

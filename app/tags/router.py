@@ -37,17 +37,16 @@ def read_tag(
 
 
 # Deleting a tag takes it off the articles that carry it (as in WordPress and Ghost).
-add_routes(
-    router,
-    Resource(
-        model=Tag,
-        name="tag",
-        path="/tags",
-        id_prefix="tag",
-        create=TagCreate,
-        update=TagUpdate,
-        out=lambda _session, row: tag_out(row),
-        out_schema=TagOut,
-        keys=lambda row: ["tags", f"tag:{row.slug}"],
-    ),
+# Module-level, so that other writers (`byline clean-text`) save through it too.
+RESOURCE = Resource(
+    model=Tag,
+    name="tag",
+    path="/tags",
+    id_prefix="tag",
+    create=TagCreate,
+    update=TagUpdate,
+    out=lambda _session, row: tag_out(row),
+    out_schema=TagOut,
+    keys=lambda row: ["tags", f"tag:{row.slug}"],
 )
+add_routes(router, RESOURCE)
