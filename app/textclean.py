@@ -7,7 +7,8 @@ audit record with no key (its name says `byline clean-text`), events and cache k
 editor's PATCH would make. Corrections have no save path (they are never edited); their
 text is rewritten in place, inside a save of their article, so that the article's
 revision, event and caches carry the cleaned text. Revisions already kept are history and
-stay as they were (a restore strips what they hold, see `articles.blocks.sanitize`).
+stay as they were (a restore strips markup from body blocks only, see
+`articles.blocks.sanitize`; a later run finds the rest).
 """
 
 from collections.abc import Callable, Iterator
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlmodel import Session
 
 from app.articles.blocks import EmbedBlock, HeadingBlock, QuoteBlock
@@ -72,6 +73,11 @@ def _dirty(row: Any, fields: tuple[str, ...]) -> dict[str, tuple[str, str]]:
     }
 
 
+def _may_hold_markup(model: Any, fields: tuple[str, ...]) -> ColumnElement[bool]:
+    """A cheap filter in the database: only rows with a `<` in one of `fields` are read."""
+    return or_(*(getattr(model, name).like("%<%") for name in fields))
+
+
 def _editor(version: int) -> Editor:
     return Editor(key_id=None, key_name=WHO, request_id=None, if_match=f'"{version}"')
 
@@ -93,7 +99,9 @@ def _simple_fixes(session: Session) -> Iterator[_Fix]:
         (FEED, FeedEntryUpdate),
     ):
         fields = plain_text_fields(schema)
-        for row in session.scalars(select(resource.model).order_by(resource.model.id)):
+        model = resource.model
+        rows = select(model).where(_may_hold_markup(model, fields)).order_by(model.id)
+        for row in session.scalars(rows):
             dirty = _dirty(row, fields)
             if not dirty:
                 continue
@@ -147,8 +155,29 @@ def _article_fixes(session: Session) -> Iterator[_Fix]:
     link_fields = plain_text_fields(RelatedUpdate)
     (role,) = plain_text_fields(BylineIn)  # the column of ArticleAuthor by the same name
     (text,) = plain_text_fields(CorrectionIn)
-    for article in session.scalars(select(Article).order_by(Article.id)):
-        dirty = _dirty(article, plain_text_fields(ArticleUpdate))
+    fields = plain_text_fields(ArticleUpdate)
+    candidates = (
+        select(Article)
+        .where(
+            or_(
+                _may_hold_markup(Article, fields),
+                # A heading's or quote's `<` is `&lt;` in the HTML derived from the body.
+                Article.body_html.like("%&lt;%"),
+                Article.id.in_(
+                    select(ArticleAuthor.article_id).where(_may_hold_markup(ArticleAuthor, (role,)))
+                ),
+                Article.id.in_(
+                    select(RelatedLink.article_id).where(_may_hold_markup(RelatedLink, link_fields))
+                ),
+                Article.id.in_(
+                    select(Correction.article_id).where(_may_hold_markup(Correction, (text,)))
+                ),
+            )
+        )
+        .order_by(Article.id)
+    )
+    for article in session.scalars(candidates):
+        dirty = _dirty(article, fields)
         findings = [Finding("article", article.id, k, b, a) for k, (b, a) in dirty.items()]
         body_findings, body = _body_findings(article)
         findings += body_findings
