@@ -1,4 +1,4 @@
-"""The `byline` command: serve, migrate, demo, openapi."""
+"""The `byline` command: serve, worker, migrate, demo, keys, clean-text, openapi."""
 
 import os
 import sys
@@ -247,6 +247,40 @@ def keys_revoke(key_id: str) -> None:
         except NotFound:
             raise click.ClickException(f"no key {key_id}") from None
     click.echo(f"revoked {key.id}")
+
+
+@cli.command("clean-text")
+@click.option("--apply", "apply_", is_flag=True, help="Strip the markup and save (else: report).")
+def clean_text(apply_: bool) -> None:
+    """Report every stored plain-text field holding markup (rows older than the rule that
+    refuses it); with --apply, strip the tags, keep the text, and save each object as an
+    edit would (revision, audit, events). Corrections are rewritten inside their article's
+    save; kept revisions stay as they were."""
+    from app.textclean import Finding, clean_markup, find_markup
+
+    def show(f: Finding) -> str:
+        return f"{f.kind} {f.id} {f.field}: {f.before!r} -> {f.after!r}"
+
+    if not apply_:
+        with _session() as session:
+            findings = find_markup(session)
+        for finding in findings:
+            click.echo(show(finding))
+        objects = len({(f.kind, f.id) for f in findings})
+        click.echo(
+            f"{len(findings)} fields with markup in {objects} objects"
+            + ("; run with --apply to strip it" if findings else "")
+        )
+        return
+    outcome = clean_markup(_session)
+    for finding in outcome.cleaned:
+        click.echo(show(finding))
+    for finding, reason in outcome.failed:
+        click.echo(f"not cleaned: {finding.kind} {finding.id}: {reason}", err=True)
+    objects = len({(f.kind, f.id) for f in outcome.cleaned})
+    click.echo(f"cleaned {len(outcome.cleaned)} fields in {objects} objects")
+    if outcome.failed:
+        raise click.ClickException(f"{len(outcome.failed)} objects left as they were")
 
 
 def _session() -> "Session":

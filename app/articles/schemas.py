@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.articles.blocks import SLOT_PATTERN, Block
 from app.articles.service import Embeds, RelatedCard
 from app.authors.schemas import AuthorRef, BylineAuthor, author_out, author_ref
-from app.inputs import Input, Language, Ref, Slug, Url, UtcTime
+from app.inputs import Input, Language, Ref, Slug, Text, Url, UtcTime
 from app.models import Article, ArticleStatus, ArticleType
 from app.photos.schemas import PhotoOut, photo_out
 from app.sections.schemas import SectionRef, section_ref
@@ -272,15 +272,15 @@ def article_out(
 
 class BylineIn(Input):
     author: Ref
-    role: str = Field("author", min_length=1, max_length=50)
+    role: Text = Field("author", min_length=1, max_length=50)
 
 
 class ArticleFieldsIn(Input):
     """Fields an editor sets on create and may change on update."""
 
-    subheadline: str | None = Field(None, max_length=500)
-    dateline: str | None = Field(None, max_length=200)
-    summary: str | None = Field(None, max_length=5_000)
+    subheadline: Text | None = Field(None, max_length=500)
+    dateline: Text | None = Field(None, max_length=200)
+    summary: Text | None = Field(None, max_length=5_000)
     section: Ref | None = Field(None, description="Section id or slug.")
     lead_photo: str | None = Field(None, max_length=40, description="Photo id.")
     canonical_url: Url | None = Field(None, description="Default: the site's URL, then `/<slug>/`.")
@@ -299,7 +299,7 @@ class ArticleCreate(ArticleFieldsIn):
 
     slug: Slug | None = Field(None, description="Default: made from the headline.")
     type: ArticleType = ArticleType.article
-    headline: str = Field(min_length=1, max_length=300)
+    headline: Text = Field(min_length=1, max_length=300)
     language: Language = "en"
     body: list[Block] = Field(default_factory=list, max_length=2_000)
     authors: list[Ref | BylineIn] = Field(default_factory=list, max_length=50)
@@ -313,7 +313,7 @@ class ArticleUpdate(ArticleFieldsIn):
     # None as default means "not sent"; an explicit null is refused by the type.
     slug: Slug = None  # type: ignore[assignment]
     type: ArticleType = None  # type: ignore[assignment]
-    headline: str = Field(None, min_length=1, max_length=300)  # type: ignore[assignment]
+    headline: Text = Field(None, min_length=1, max_length=300)  # type: ignore[assignment]
     language: Language = None  # type: ignore[assignment]
     body: list[Block] = Field(None, max_length=2_000)  # type: ignore[assignment]
     authors: list[Ref | BylineIn] = Field(None, max_length=50)  # type: ignore[assignment]
@@ -337,9 +337,9 @@ class RelatedIn(Input):
 
     article: Ref | None = Field(None, description="Id or slug of one of our articles.")
     url: Url | None = None
-    title: str | None = Field(None, max_length=300)
-    summary: str | None = Field(None, max_length=5_000)
-    site_name: str | None = Field(None, max_length=200)
+    title: Text | None = Field(None, max_length=300)
+    summary: Text | None = Field(None, max_length=5_000)
+    site_name: Text | None = Field(None, max_length=200)
     position: int | None = Field(None, ge=0, le=1_000, description="Default: last.")
 
 
@@ -348,7 +348,7 @@ class RelatedUpdate(RelatedIn):
 
 
 class CorrectionIn(Input):
-    text: str = Field(min_length=1, max_length=5_000)
+    text: Text = Field(min_length=1, max_length=5_000)
 
 
 class RevisionSummary(BaseModel):

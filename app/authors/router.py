@@ -62,20 +62,19 @@ def list_author_articles(
     return article_list_response(request, session, query, page, fields, viewer)
 
 
-add_routes(
-    router,
-    Resource(
-        model=Author,
-        name="author",
-        path="/authors",
-        id_prefix="aut",
-        create=AuthorCreate,
-        update=AuthorUpdate,
-        out=lambda _session, row: author_out(row),
-        out_schema=AuthorOut,
-        keys=lambda row: surrogate.object_change(
-            ["authors", f"author:{row.id}"], shown_in_article_lists=True
-        ),
-        in_use=service.author_in_use,
+# Module-level, so that other writers (`byline clean-text`) save through it too.
+RESOURCE = Resource(
+    model=Author,
+    name="author",
+    path="/authors",
+    id_prefix="aut",
+    create=AuthorCreate,
+    update=AuthorUpdate,
+    out=lambda _session, row: author_out(row),
+    out_schema=AuthorOut,
+    keys=lambda row: surrogate.object_change(
+        ["authors", f"author:{row.id}"], shown_in_article_lists=True
     ),
+    in_use=service.author_in_use,
 )
+add_routes(router, RESOURCE)

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from app.inputs import Input, Slug, Url
+from app.inputs import Input, Slug, Text, Url
 from app.models import Author, AuthorKind
 
 
@@ -17,7 +17,7 @@ class AuthorRef(BaseModel):
 
 class AuthorOut(AuthorRef):
     kind: AuthorKind
-    job_title: str | None
+    job_title: Text | None
     bio: str | None
     avatar_url: str | None
     url: str | None
@@ -50,19 +50,19 @@ def author_out(author: Author) -> dict[str, Any]:
 
 
 class AuthorFields(Input):
-    job_title: str | None = Field(None, max_length=200)
-    bio: str | None = Field(None, max_length=10_000)
+    job_title: Text | None = Field(None, max_length=200)
+    bio: Text | None = Field(None, max_length=10_000)
     avatar_url: Url | None = None
     url: Url | None = Field(None, description="The author's page.")
 
 
 class AuthorCreate(AuthorFields):
     slug: Slug | None = Field(None, description="Default: made from the name.")
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     kind: AuthorKind = AuthorKind.person
 
 
 class AuthorUpdate(AuthorFields):
     slug: Slug = None  # type: ignore[assignment]
-    name: str = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
+    name: Text = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
     kind: AuthorKind = None  # type: ignore[assignment]

@@ -103,21 +103,20 @@ def read_feed_entry(
     return item_response(request, fields.apply(feed_entry_out(entry, slug)), keys=_keys(entry))
 
 
-add_routes(
-    router,
-    Resource(
-        model=FeedEntry,
-        name="feed_entry",
-        path="/feed",
-        id_prefix="fe",
-        create=FeedEntryCreate,
-        update=FeedEntryUpdate,
-        out=service.entry_out,
-        out_schema=FeedEntryOut,
-        keys=lambda row: surrogate.object_change(
-            [surrogate.FEED, *_keys(row)], shown_in_article_lists=False
-        ),
-        prepare=service.prepare_entry,
-        slug_from=None,
+# Module-level, so that other writers (`byline clean-text`) save through it too.
+RESOURCE = Resource(
+    model=FeedEntry,
+    name="feed_entry",
+    path="/feed",
+    id_prefix="fe",
+    create=FeedEntryCreate,
+    update=FeedEntryUpdate,
+    out=service.entry_out,
+    out_schema=FeedEntryOut,
+    keys=lambda row: surrogate.object_change(
+        [surrogate.FEED, *_keys(row)], shown_in_article_lists=False
     ),
+    prepare=service.prepare_entry,
+    slug_from=None,
 )
+add_routes(router, RESOURCE)

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from app.inputs import Input, Ref, Url, UtcTime
+from app.inputs import Input, Ref, Text, Url, UtcTime
 from app.models import FeedEntry, FeedKind
 
 
@@ -45,20 +45,20 @@ def feed_entry_out(entry: FeedEntry, article_slug: str | None) -> dict[str, Any]
 
 
 class FeedEntryFields(Input):
-    summary: str | None = Field(None, max_length=5_000)
+    summary: Text | None = Field(None, max_length=5_000)
     url: Url | None = None
     article: Ref | None = Field(None, description="The article it is about (id or slug).")
 
 
 class FeedEntryCreate(FeedEntryFields):
     kind: FeedKind = FeedKind.news
-    title: str = Field(min_length=1, max_length=300)
+    title: Text = Field(min_length=1, max_length=300)
     status: Literal["draft", "published"] = "published"
     published_at: UtcTime | None = Field(None, description="Default: now.")
 
 
 class FeedEntryUpdate(FeedEntryFields):
     kind: FeedKind = None  # type: ignore[assignment]
-    title: str = Field(None, min_length=1, max_length=300)  # type: ignore[assignment]
+    title: Text = Field(None, min_length=1, max_length=300)  # type: ignore[assignment]
     status: Literal["draft", "published", "unpublished"] = None  # type: ignore[assignment]
     published_at: UtcTime = None  # type: ignore[assignment]

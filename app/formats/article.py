@@ -9,7 +9,7 @@ from starlette.responses import Response
 from app import surrogate
 from app.errors import InvalidParameter
 from app.formats.common import JSON_LD, NINJS, document_response, resource_uri
-from app.formats.jsonld import news_article
+from app.formats.jsonld import news_article, script_safe_json
 from app.formats.ninjs import ninjs
 from app.formats.service import get_publication
 from app.models import Article
@@ -58,9 +58,9 @@ def article_document(
     """The ninjs or JSON-LD answer for an article whose public JSON (for this reader) is
     `out`."""
     publication = get_publication(session, fallback_url=absolute_url(request, "/"))
-    document: dict[str, Any]
     if chosen == "jsonld":
-        document, media_type = news_article(article, out, publication=publication), JSON_LD
+        body = script_safe_json(news_article(article, out, publication=publication))
+        media_type = JSON_LD
     else:
         photos = [out["lead_photo"], *(b["photo"] for b in out["body"] if b["type"] == "photo")]
         document = ninjs(
@@ -72,10 +72,10 @@ def article_document(
             now=viewer.now,
             version="3.1" if chosen == "ninjs3" else "2.2",
         )
-        media_type = NINJS
+        body, media_type = dumps(document), NINJS
     return document_response(
         request,
-        dumps(document),
+        body,
         media_type,
         items=1,
         keys={*surrogate.article_keys(out), surrogate.SITE},

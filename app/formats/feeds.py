@@ -3,8 +3,13 @@
 Items are built from the public article JSON (`article_out`), so a feed shows a reader
 what the API shows them: a partner's feed has no story outside its sections and tags and
 no photo it may not syndicate.
+
+Plain text stays text in every format, whatever a row holds: RSS readers take a
+`description` for HTML, so plain text goes there HTML-escaped; Atom says `type="text"`;
+titles, names and Media RSS text are text in both (escaped once, as XML does).
 """
 
+import html
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -81,14 +86,22 @@ class _MediaEntry(BaseEntryExtension):
         return self.extend_rss(entry)
 
 
-def _generator(info: FeedInfo, items: list[FeedItem]) -> FeedGenerator:
+def _as_html(text: str) -> str:
+    """Plain text where readers expect HTML (RSS descriptions): `<` shows, never parses."""
+    return html.escape(xml_text(text), quote=False)
+
+
+def _generator(info: FeedInfo, items: list[FeedItem], *, for_rss: bool) -> FeedGenerator:
     pub = info.publication
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("media", _MediaFeed, _MediaEntry)
     fg.id(info.feed_id)
     fg.title(xml_text(info.title))
-    fg.subtitle(xml_text(info.description))
+    if for_rss:
+        fg.description(_as_html(info.description))
+    else:
+        fg.subtitle(xml_text(info.description))  # Atom's default type: text
     # feedgen gives RSS's <link> the last link set: the site, not the feed itself.
     fg.link(href=info.self_url, rel="self")
     fg.link(href=pub.url, rel="alternate")
@@ -98,18 +111,21 @@ def _generator(info: FeedInfo, items: list[FeedItem]) -> FeedGenerator:
     fg.generator("Byline")
     fg.updated(info.updated)
     for item in items:
-        _add_entry(fg, info, item)
+        _add_entry(fg, info, item, for_rss=for_rss)
     return fg
 
 
-def _add_entry(fg: FeedGenerator, info: FeedInfo, item: FeedItem) -> None:
+def _add_entry(fg: FeedGenerator, info: FeedInfo, item: FeedItem, *, for_rss: bool) -> None:
     article = item.article
     entry = fg.add_entry(order="append")
     entry.guid(item.uri, permalink=False)
     entry.title(xml_text(article["headline"]))
     entry.link(href=article["canonical_url"] or item.uri, rel="alternate")
     if article["summary"]:
-        entry.summary(xml_text(article["summary"]))
+        if for_rss:
+            entry.summary(_as_html(article["summary"]))
+        else:
+            entry.summary(xml_text(article["summary"]), type="text")
     if article.get("body_html"):
         entry.content(xml_text(article["body_html"]), type="html")
     entry.published(article["published_at"])
@@ -130,12 +146,12 @@ def _add_entry(fg: FeedGenerator, info: FeedInfo, item: FeedItem) -> None:
 
 def rss(info: FeedInfo, items: list[FeedItem]) -> bytes:
     """RSS 2.0 with an atom:link to itself, content:encoded, dc:creator and Media RSS."""
-    return _generator(info, items).rss_str(pretty=False)
+    return _generator(info, items, for_rss=True).rss_str(pretty=False)
 
 
 def atom(info: FeedInfo, items: list[FeedItem]) -> bytes:
     """Atom 1.0, with Media RSS for lead photos."""
-    return _generator(info, items).atom_str(pretty=False)
+    return _generator(info, items, for_rss=False).atom_str(pretty=False)
 
 
 def json_feed(info: FeedInfo, items: list[FeedItem]) -> bytes:

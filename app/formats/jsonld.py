@@ -1,9 +1,24 @@
-"""schema.org `NewsArticle` JSON-LD of an article, as search engines read it."""
+"""schema.org `NewsArticle` JSON-LD of an article, as search engines read it, written so
+that it can be pasted into a page's `<script type="application/ld+json">` as it is."""
 
 from typing import Any
 
 from app.formats.service import Publication
 from app.models import Article
+from app.responses import dumps
+
+# Inside a <script> element only `</script` (or `<!--`) ends or changes it; escaping every
+# `<`, `>` and `&` as JSON does in strings keeps any text, whatever it holds, inside. JSON
+# has these characters nowhere but in strings, so the bytes can be replaced as they are.
+_SCRIPT_SAFE = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"))
+
+
+def script_safe_json(document: dict[str, Any]) -> bytes:
+    """`document` as JSON with `<`, `>` and `&` written `\\u003c`, `\\u003e`, `\\u0026`."""
+    body = dumps(document)
+    for raw, escaped in _SCRIPT_SAFE:
+        body = body.replace(raw, escaped)
+    return body
 
 
 def news_article(

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from app.db import utcnow
+from app.inputs import Text
 from app.models import ApiKey, KeyUsage, Scope
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -14,7 +15,7 @@ SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     scopes: list[Scope] = Field(min_length=1, max_length=5)
     tags: list[str] = Field(default=[], max_length=500, description="Partner: tag slugs.")
     sections: list[str] = Field(

@@ -138,22 +138,21 @@ async def create_photo(request: Request, who: EditorDep) -> JSONResponse:
     return response
 
 
-add_routes(
-    router,
-    Resource(
-        model=Photo,
-        name="photo",
-        path="/photos",
-        id_prefix="pho",
-        create=PhotoCreate,
-        update=PhotoUpdate,
-        out=lambda _session, row: photo_out(row),
-        out_schema=PhotoOut,
-        # Lists of stories show lead photos.
-        keys=lambda row: surrogate.object_change(photo_keys(row), shown_in_article_lists=True),
-        in_use=service.photo_in_use,
-        slug_from=None,
-        after_delete=service.discard_files,
-        methods=("PATCH", "DELETE"),
-    ),
+# Module-level, so that other writers (`byline clean-text`) save through it too.
+RESOURCE = Resource(
+    model=Photo,
+    name="photo",
+    path="/photos",
+    id_prefix="pho",
+    create=PhotoCreate,
+    update=PhotoUpdate,
+    out=lambda _session, row: photo_out(row),
+    out_schema=PhotoOut,
+    # Lists of stories show lead photos.
+    keys=lambda row: surrogate.object_change(photo_keys(row), shown_in_article_lists=True),
+    in_use=service.photo_in_use,
+    slug_from=None,
+    after_delete=service.discard_files,
+    methods=("PATCH", "DELETE"),
 )
+add_routes(router, RESOURCE)

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from app.inputs import Input, Url
+from app.inputs import Input, Text, Url
 from app.models import Photo
 
 
@@ -72,13 +72,13 @@ def photo_out(photo: Photo) -> dict[str, Any]:
 class PhotoMetadata(Input):
     """What an editor says about a photo; with an upload, these are the form's other fields."""
 
-    caption: str | None = Field(None, max_length=5_000)
-    credit: str | None = Field(None, max_length=300)
-    photographer: str | None = Field(None, max_length=200)
-    agency: str | None = Field(None, max_length=200)
-    alt_text: str | None = Field(None, max_length=1_000)
-    copyright_holder: str | None = Field(None, max_length=300)
-    usage_terms: str | None = Field(None, max_length=5_000)
+    caption: Text | None = Field(None, max_length=5_000)
+    credit: Text | None = Field(None, max_length=300)
+    photographer: Text | None = Field(None, max_length=200)
+    agency: Text | None = Field(None, max_length=200)
+    alt_text: Text | None = Field(None, max_length=1_000)
+    copyright_holder: Text | None = Field(None, max_length=300)
+    usage_terms: Text | None = Field(None, max_length=5_000)
     syndication_allowed: bool = Field(
         False, description="Partners receive the photo only when this is true."
     )

@@ -38,20 +38,19 @@ def read_section(
     )
 
 
-add_routes(
-    router,
-    Resource(
-        model=Section,
-        name="section",
-        path="/sections",
-        id_prefix="sec",
-        create=SectionCreate,
-        update=SectionUpdate,
-        out=lambda _session, row: section_out(row),
-        out_schema=SectionOut,
-        keys=lambda row: surrogate.object_change(
-            ["sections", f"section:{row.slug}"], shown_in_article_lists=True
-        ),
-        in_use=service.section_in_use,
+# Module-level, so that other writers (`byline clean-text`) save through it too.
+RESOURCE = Resource(
+    model=Section,
+    name="section",
+    path="/sections",
+    id_prefix="sec",
+    create=SectionCreate,
+    update=SectionUpdate,
+    out=lambda _session, row: section_out(row),
+    out_schema=SectionOut,
+    keys=lambda row: surrogate.object_change(
+        ["sections", f"section:{row.slug}"], shown_in_article_lists=True
     ),
+    in_use=service.section_in_use,
 )
+add_routes(router, RESOURCE)

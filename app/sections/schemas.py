@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from app.inputs import Input, Slug
+from app.inputs import Input, Slug, Text
 from app.models import Section
 
 
@@ -41,13 +41,13 @@ def section_out(section: Section) -> dict[str, Any]:
 
 class SectionCreate(Input):
     slug: Slug | None = Field(None, description="Default: made from the name.")
-    name: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=5_000)
+    name: Text = Field(min_length=1, max_length=200)
+    description: Text | None = Field(None, max_length=5_000)
     position: int = Field(0, ge=0, le=10_000, description="Order in navigation.")
 
 
 class SectionUpdate(Input):
     slug: Slug = None  # type: ignore[assignment]
-    name: str = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
-    description: str | None = Field(None, max_length=5_000)
+    name: Text = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
+    description: Text | None = Field(None, max_length=5_000)
     position: int = Field(None, ge=0, le=10_000)  # type: ignore[assignment]

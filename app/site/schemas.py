@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from app.inputs import Input, Language, Url
+from app.inputs import Input, Language, Text, Url
 from app.models import Site
 
 
@@ -51,11 +51,11 @@ class SiteUpdate(Input):
     """A merge patch of the publication's settings. Before the site exists, `name`, `url`,
     `timezone` and `language` create it."""
 
-    name: str = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
+    name: Text = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
     url: Url = None  # type: ignore[assignment]
     timezone: str = Field(None, max_length=64, description="IANA name: Europe/Kyiv.")  # type: ignore[assignment]
     language: Language = None  # type: ignore[assignment]
-    description: str | None = Field(None, max_length=5_000)
-    banner_text: str | None = Field(None, max_length=500, description="Membership campaign.")
+    description: Text | None = Field(None, max_length=5_000)
+    banner_text: Text | None = Field(None, max_length=500, description="Membership campaign.")
     banner_url: Url | None = None
-    banner_cta: str | None = Field(None, max_length=100)
+    banner_cta: Text | None = Field(None, max_length=100)

@@ -37,19 +37,18 @@ def read_tag(
 
 
 # Deleting a tag takes it off the articles that carry it (as in WordPress and Ghost).
-add_routes(
-    router,
-    Resource(
-        model=Tag,
-        name="tag",
-        path="/tags",
-        id_prefix="tag",
-        create=TagCreate,
-        update=TagUpdate,
-        out=lambda _session, row: tag_out(row),
-        out_schema=TagOut,
-        keys=lambda row: surrogate.object_change(
-            ["tags", f"tag:{row.slug}"], shown_in_article_lists=True
-        ),
+# Module-level, so that other writers (`byline clean-text`) save through it too.
+RESOURCE = Resource(
+    model=Tag,
+    name="tag",
+    path="/tags",
+    id_prefix="tag",
+    create=TagCreate,
+    update=TagUpdate,
+    out=lambda _session, row: tag_out(row),
+    out_schema=TagOut,
+    keys=lambda row: surrogate.object_change(
+        ["tags", f"tag:{row.slug}"], shown_in_article_lists=True
     ),
 )
+add_routes(router, RESOURCE)

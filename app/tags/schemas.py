@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from app.inputs import Input, Slug
+from app.inputs import Input, Slug, Text
 from app.models import Tag
 
 
@@ -39,11 +39,11 @@ def tag_out(tag: Tag) -> dict[str, Any]:
 
 class TagCreate(Input):
     slug: Slug | None = Field(None, description="Default: made from the name.")
-    name: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=5_000)
+    name: Text = Field(min_length=1, max_length=200)
+    description: Text | None = Field(None, max_length=5_000)
 
 
 class TagUpdate(Input):
     slug: Slug = None  # type: ignore[assignment]
-    name: str = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
-    description: str | None = Field(None, max_length=5_000)
+    name: Text = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
+    description: Text | None = Field(None, max_length=5_000)
