@@ -69,10 +69,12 @@ def _loaded(target: Any, _context: Any) -> None:
     found = _dating.get()
     if found is None:
         return
-    found.saw(getattr(target, "updated_at", None))
+    # Only what the query loaded: reading an unloaded column here would query again.
+    loaded = vars(target)
+    found.saw(loaded.get("updated_at"))
     if isinstance(target, Article | FeedEntry):
         now = utcnow()
-        for moment in (target.published_at, getattr(target, "embargo_until", None)):
+        for moment in (loaded.get("published_at"), loaded.get("embargo_until")):
             if moment is not None and moment <= now:
                 found.saw(moment)
 
