@@ -49,6 +49,9 @@ class Entry:
     plain: Headers
     zipped: Headers | None
     unchanged: Headers  # for a 304
+    # The HTTP date (whole seconds) of other bytes given earlier in the very second this
+    # answer's Last-Modified names: a client holding that date has another answer.
+    ambiguous_at: datetime | None = None
 
     @property
     def size(self) -> int:
@@ -125,7 +128,9 @@ def not_modified(scope: Scope, entry: Entry) -> bool:
             since = parsedate_to_datetime(if_modified_since.decode("latin-1"))
         except (TypeError, ValueError):
             return False
-        return since.tzinfo is not None and entry.changed_at.replace(microsecond=0) <= since
+        if since.tzinfo is None or since == entry.ambiguous_at:
+            return False
+        return entry.changed_at.replace(microsecond=0) <= since
     return False
 
 
@@ -190,9 +195,10 @@ def assemble(
     )
 
 
-def redated(entry: Entry, changed_at: datetime) -> Entry:
-    """The same answer with another Last-Modified."""
-    return assemble(
+def redated(entry: Entry, changed_at: datetime, *, other_bytes_at: datetime | None = None) -> Entry:
+    """The same answer with another Last-Modified; `other_bytes_at`: when other bytes were
+    given under a Last-Modified that may fall in the same second."""
+    entry = assemble(
         kept=entry.kept,
         policy=entry.policy,
         body=entry.body,
@@ -201,6 +207,11 @@ def redated(entry: Entry, changed_at: datetime) -> Entry:
         changed_at=changed_at,
         items=entry.items,
     )
+    if other_bytes_at is not None:
+        stamp = other_bytes_at.replace(microsecond=0)
+        if stamp == changed_at.replace(microsecond=0):
+            entry = replace(entry, ambiguous_at=stamp)
+    return entry
 
 
 class SharedRenderCache:

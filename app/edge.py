@@ -398,17 +398,25 @@ class Edge:
         return self._dated(key, entry, state), 200
 
     def _dated(self, key: str, entry: cache.Entry, state: cache.State) -> cache.Entry:
-        """Guard what the rows said: if this answer's bytes differ from its last rendering
-        here while its time did not move past that one's, the rows missed a change, and the
-        time of the last write stands in (never a 304 for changed bytes)."""
+        """Hold what the rows said against this answer's last rendering here: the same
+        bytes keep the time they were first given (it never goes back); other bytes whose
+        time did not move past it mean the rows missed a change, and the time of the last
+        write stands in (never a 304 for changed bytes)."""
         logical = key.split("|", 1)[1]
         last = self._renderings.get(logical)
         if len(self._renderings) >= MAX_RENDERINGS:
             self._renderings.clear()
-        if last is not None and last[0] != entry.etag and entry.changed_at <= last[1]:
-            entry = cache.redated(entry, max(state.changed_at, last[1]))
+        if last is not None and entry.changed_at < last[1] and last[0] == entry.etag:
+            entry = cache.redated(entry, last[1])
+        elif last is not None and entry.changed_at <= last[1] and last[0] != entry.etag:
+            entry = cache.redated(entry, max(state.changed_at, last[1]), other_bytes_at=last[1])
         self._renderings[logical] = (entry.etag, entry.changed_at)
         return entry
+
+    def forget(self) -> None:
+        """Drop what this process remembers of earlier renderings (for tests that start
+        from nothing)."""
+        self._renderings.clear()
 
 
 def _finished(

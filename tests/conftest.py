@@ -28,13 +28,14 @@ for name, value in {
     os.environ[name] = value
 
 import httpx  # noqa: E402
-from sqlalchemy import Engine, make_url, text  # noqa: E402
+from sqlalchemy import Engine, make_url, text, update  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from app import migrate  # noqa: E402
 from app.config import get_settings  # noqa: E402
 from app.db import get_engine, make_engine, metadata  # noqa: E402
 from app.generation import bump  # noqa: E402
+from app.models import ContentState  # noqa: E402
 
 get_settings.cache_clear()
 get_engine.cache_clear()
@@ -95,6 +96,8 @@ def session(engine: Engine) -> Iterator[Session]:
                 conn.execute(table.delete())
     with Session(engine) as cleanup:
         bump(cleanup)  # what every worker cached of this test's content is stale now
+        # The next test starts from content that never lost anything.
+        cleanup.execute(update(ContentState).values(removed_at=None))
         cleanup.commit()
 
 
@@ -111,6 +114,7 @@ def demo(session: Session) -> Session:
 async def client(session: Session) -> AsyncIterator[httpx.AsyncClient]:
     from app.main import app
 
+    app.forget()  # earlier tests' renderings of the same paths say nothing of this one's
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://byline.test") as client:
         yield client

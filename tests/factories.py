@@ -31,31 +31,32 @@ def _save(session: Session, row: Any) -> Any:
     return row
 
 
+# Objects are dated like the stories, in the past: a test that edits one sees its time move.
+DATED = {"created_at": BASE, "updated_at": BASE}
+
+
 def make_section(session: Session, **kw: Any) -> Section:
     n = next(_n)
-    return _save(
-        session,
-        Section(**{"id": new_id("sec"), "slug": f"section-{n}", "name": f"Section {n}", **kw}),
-    )
+    values = {"id": new_id("sec"), "slug": f"section-{n}", "name": f"Section {n}", **DATED}
+    return _save(session, Section(**{**values, **kw}))
 
 
 def make_tag(session: Session, **kw: Any) -> Tag:
     n = next(_n)
-    return _save(
-        session, Tag(**{"id": new_id("tag"), "slug": f"tag-{n}", "name": f"Tag {n}", **kw})
-    )
+    values = {"id": new_id("tag"), "slug": f"tag-{n}", "name": f"Tag {n}", **DATED}
+    return _save(session, Tag(**{**values, **kw}))
 
 
 def make_author(session: Session, **kw: Any) -> Author:
     n = next(_n)
-    return _save(
-        session, Author(**{"id": new_id("aut"), "slug": f"author-{n}", "name": f"Author {n}", **kw})
-    )
+    values = {"id": new_id("aut"), "slug": f"author-{n}", "name": f"Author {n}", **DATED}
+    return _save(session, Author(**{**values, **kw}))
 
 
 def make_photo(session: Session, **kw: Any) -> Photo:
     pid = new_id("pho")
-    return _save(session, Photo(**{"id": pid, "url": f"https://media.test/{pid}.jpg", **kw}))
+    values = {"id": pid, "url": f"https://media.test/{pid}.jpg", **DATED}
+    return _save(session, Photo(**{**values, **kw}))
 
 
 def make_article(

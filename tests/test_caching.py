@@ -1,7 +1,7 @@
 """HTTP caching and the render cache: validators, 304s, invalidation, identical answers."""
 
 from datetime import timedelta
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 
 import anyio
 import httpx
@@ -62,7 +62,9 @@ async def test_304_on_if_modified_since(session, client):
     since = first.headers["last-modified"]
     again = await client.get(f"/v1/articles/{article.id}", headers={"If-Modified-Since": since})
     assert again.status_code == 304
-    earlier = format_datetime(utcnow() - timedelta(days=365), usegmt=True)
+    # A copy from before the story's last change is out of date.
+    changed = parsedate_to_datetime(since)
+    earlier = format_datetime(changed - timedelta(days=1), usegmt=True)
     older = await client.get(f"/v1/articles/{article.id}", headers={"If-Modified-Since": earlier})
     assert older.status_code == 200
 

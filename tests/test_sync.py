@@ -254,7 +254,7 @@ async def test_partner_sees_its_own_and_a_story_leaving_its_view_is_a_tombstone(
 
 async def test_the_last_cursor_stays_behind_the_settling_margin(client, session, monkeypatch):
     monkeypatch.setattr(service, "SETTLE", timedelta(hours=1))
-    fresh = make_tag(session)  # stamped now
+    fresh = make_tag(session, created_at=utcnow(), updated_at=utcnow())  # stamped now
     body = await sync(client)
     assert ("tag", fresh.id, "upsert") in seen(body)
     # Resuming reads the last hour again: a commit stamped earlier cannot be skipped.

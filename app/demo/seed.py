@@ -93,13 +93,21 @@ FEED = [
 ]
 
 
+# When the reference page was captured (its story's last update).
+CAPTURED = datetime(2025, 5, 25, 14, 16, tzinfo=UTC)
+
+
 def load_reference(session: Session) -> bool:
     """Write the reference page's content; False (and nothing written) when it is there."""
     if session.scalars(select(Article.id).where(Article.slug == SLUG)).first():
         return False
+    # The page as it stood when it was captured: every object dated then, so that what
+    # the answers say of their age (Last-Modified) is the page's, not the load's.
+    dated = {"created_at": CAPTURED, "updated_at": CAPTURED}
     if session.get(Site, 1) is None:
         session.add(
             Site(
+                updated_at=CAPTURED,
                 name="The Kyiv Independent",
                 url=SITE_URL,
                 timezone="Europe/Kyiv",
@@ -110,11 +118,11 @@ def load_reference(session: Session) -> bool:
                 banner_cta="Become a member",
             )
         )
-    section = Section(id=new_id("sec"), slug="news", name="News", position=0)
+    section = Section(id=new_id("sec"), slug="news", name="News", position=0, **dated)
     tags = [
-        Tag(id=new_id("tag"), slug="peace-talks", name="Peace talks"),
-        Tag(id=new_id("tag"), slug="russia", name="Russia"),
-        Tag(id=new_id("tag"), slug="prisoner-exchange", name="Prisoner exchange"),
+        Tag(id=new_id("tag"), slug="peace-talks", name="Peace talks", **dated),
+        Tag(id=new_id("tag"), slug="russia", name="Russia", **dated),
+        Tag(id=new_id("tag"), slug="prisoner-exchange", name="Prisoner exchange", **dated),
     ]
     desk = Author(
         id=new_id("aut"),
@@ -122,6 +130,7 @@ def load_reference(session: Session) -> bool:
         name="The Kyiv Independent news desk",
         kind=AuthorKind.desk,
         url=f"{SITE_URL}/authors/kyiv-independent-news-desk/",
+        **dated,
     )
     fornusek = Author(
         id=new_id("aut"),
@@ -129,6 +138,7 @@ def load_reference(session: Session) -> bool:
         name="Martin Fornusek",
         kind=AuthorKind.person,
         url=f"{SITE_URL}/authors/martin-fornusek/",
+        **dated,
     )
     photo = Photo(
         id=new_id("pho"),
@@ -144,6 +154,7 @@ def load_reference(session: Session) -> bool:
         copyright_holder="Anadolu via Getty Images",
         usage_terms="Editorial use on the publication's own pages; not licensed for syndication.",
         syndication_allowed=False,
+        **dated,
     )
     session.add_all([section, *tags, desk, fornusek, photo])
     session.flush()

@@ -19,8 +19,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("content_state", schema=None) as batch_op:
         batch_op.add_column(sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True))
-    # Unknown until now: the last change of any kind stands in for it.
-    op.execute("UPDATE content_state SET removed_at = changed_at")
+    # None yet: Last-Modified given before was the time of the last write, never earlier
+    # than a change, so clients' copies dated by it stay as safe against the new rule.
 
 
 def downgrade() -> None:
