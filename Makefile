@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format openapi openapi-check migrate demo bench bench-writes bench-events clean
+.PHONY: install run test lint format openapi openapi-check migrate demo bench bench-writes bench-events bench-cdn clean
 
 # Creates the virtual environment and installs Byline with its server and test extras.
 $(INSTALLED): pyproject.toml
@@ -60,3 +60,8 @@ bench-writes: $(INSTALLED)
 # BENCH_STREAMS (200).
 bench-events: $(INSTALLED)
 	$(BIN)/python -m app.bench.events
+
+# Reads through Varnish beside Byline direct and nginx static, and the purge delay:
+# BENCH_ARTICLES (2000), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_PURGES (30).
+bench-cdn: $(INSTALLED)
+	$(BIN)/python -m bench.cdn

@@ -81,7 +81,8 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
 @cli.command()
 @click.option("--once", is_flag=True, help="Do what is due now, then exit.")
 def worker(once: bool) -> None:
-    """Deliver webhooks: fan out due events, send, retry. Any number may run at once."""
+    """Deliver webhooks and CDN purges: fan out due events, send, retry. Any number may run
+    at once."""
     import logging
     import signal
     import threading

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -84,6 +85,23 @@ class Settings(BaseSettings):
     )
     event_retention_days: int = Field(
         30, ge=1, description="Days events and their delivery logs are kept."
+    )
+    purge_backend: Literal["", "varnish", "fastly"] = Field(
+        "",
+        description="Where the worker purges surrogate keys after each change: varnish, "
+        "fastly; empty: nowhere.",
+    )
+    purge_varnish_urls: str = Field(
+        "",
+        description="Comma-separated Varnish addresses (http://host:port) that get an xkey "
+        "`PURGE`.",
+    )
+    purge_fastly_service_id: str = Field("", description="The Fastly service to purge.")
+    purge_fastly_token: str = Field("", description="A Fastly API token with purge_select.")
+    purge_fastly_url: str = Field("https://api.fastly.com", description="The Fastly API.")
+    purge_soft: bool = Field(
+        False,
+        description="Soft purges: objects turn stale (served while refetched) instead of gone.",
     )
     stream_poll_seconds: float = Field(1.0, description="How often a live stream looks again.")
     stream_heartbeat_seconds: float = Field(15.0, description="Heartbeat comment interval.")

@@ -53,3 +53,15 @@ def exposition() -> bytes:
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry)
     return generate_latest(REGISTRY)
+
+
+PURGE_REQUESTS = Counter(
+    "byline_purge_requests_total",
+    "Purge requests sent to the CDN, by backend and outcome: succeeded, failed.",
+    ["backend", "outcome"],
+)
+PURGE_KEYS = Counter(
+    "byline_purge_keys_total",
+    "Surrogate keys the CDN confirmed purged (once per key and batch, whatever the hosts).",
+    ["backend"],
+)

@@ -605,6 +605,31 @@ class WebhookAttempt(SQLModel, table=True):
     )
 
 
+class Purge(SQLModel, table=True):
+    """One event's surrogate keys on their way to the CDN (`PURGE_BACKEND`), queued when the
+    worker dispatches the event, so after its commit and at its time. Due while
+    `next_attempt_at` has passed and no worker holds its lease, as a webhook delivery."""
+
+    __tablename__ = "purge"
+
+    event_id: str = Field(primary_key=True, max_length=40)
+    keys: list[str] = Field(default_factory=list, sa_type=JSONType)
+    status: DeliveryStatus = Field(default=DeliveryStatus.pending, sa_type=String(16))
+    attempts: int = Field(default=0)
+    # None once the purge succeeded or failed for good.
+    next_attempt_at: datetime | None = _time(nullable=True)
+    lease_until: datetime | None = _time(nullable=True)
+    lease_token: str | None = Field(default=None, max_length=40)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _time(default=True)
+    completed_at: datetime | None = _time(nullable=True)
+
+    __table_args__ = (
+        Index("ix_purge_due", "next_attempt_at"),
+        Index("ix_purge_completed_at", "completed_at"),
+    )
+
+
 # Registers the session hooks that bump the content generation on every content write,
 # wherever models are used (the server, the command line, tests).
 from app import generation as _generation  # noqa: E402, F401

@@ -16,6 +16,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float = field(default_factory=time.time)
+    method: str = "POST"
 
 
 @dataclass
@@ -59,7 +60,9 @@ class Receiver:
                 body = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with receiver._lock:
-                    receiver.requests.append(Received(self.path, headers, body))
+                    receiver.requests.append(
+                        Received(self.path, headers, body, method=self.command)
+                    )
                 answer = receiver._next_answer()
                 if answer.delay:
                     time.sleep(answer.delay)
@@ -78,6 +81,9 @@ class Receiver:
                         self.wfile.write(answer.body)
                 except OSError:
                     pass  # the client gave up (a time-out): nothing to answer
+
+            # A cache's purge (Varnish's `PURGE`) is recorded and answered the same way.
+            do_PURGE = do_POST
 
             def log_message(self, *_args: object) -> None:
                 pass

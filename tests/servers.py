@@ -1,6 +1,7 @@
 """Real `byline serve` processes for end-to-end tests."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import IO
 
 import httpx
@@ -73,3 +75,50 @@ def wait_until_ready(process: subprocess.Popen, url: str, log: IO[bytes]) -> Non
         if time.monotonic() > deadline:
             raise AssertionError(f"server not ready after {READY_WITHIN_SECONDS} s")
         time.sleep(0.1)
+
+
+VCL = Path(__file__).resolve().parent.parent / "deploy" / "varnish" / "byline.vcl"
+
+
+def varnish_available() -> bool:
+    """varnishd and the xkey vmod the shipped VCL imports (Debian: varnish-modules)."""
+    if shutil.which("varnishd") is None:
+        return False
+    found = subprocess.run(
+        ["dpkg", "-L", "varnish-modules"], capture_output=True, text=True, check=False
+    )
+    return "libvmod_xkey.so" in found.stdout or any(
+        Path(d).glob("**/libvmod_xkey.so") for d in ("/usr/lib/varnish", "/usr/lib64/varnish")
+    )
+
+
+@contextmanager
+def running_varnish(backend: str, *, port: int | None = None) -> Iterator[str]:
+    """Start a real `varnishd` with the shipped VCL in front of `backend` (a base URL);
+    yield its base URL."""
+    port = port or free_port()
+    backend_port = httpx.URL(backend).port
+    with tempfile.TemporaryDirectory(prefix="byline-varnish-") as workdir:
+        vcl = Path(workdir) / "byline.vcl"
+        vcl.write_text(VCL.read_text().replace('.port = "8000";', f'.port = "{backend_port}";'))
+        os.chmod(workdir, 0o755)  # varnishd's worker runs as its own user
+        with tempfile.TemporaryFile() as log:
+            process = subprocess.Popen(
+                [
+                    *("varnishd", "-F", "-f", str(vcl), "-a", f"127.0.0.1:{port}"),
+                    *("-n", str(Path(workdir) / "n"), "-s", "malloc,64m"),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            base = f"http://127.0.0.1:{port}"
+            try:
+                wait_until_ready(process, f"{base}/readyz", log)
+                yield base
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()

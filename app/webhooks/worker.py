@@ -4,6 +4,8 @@ Each round, in short transactions of its own:
 1. **Dispatch.** Events that are due (`occurred_at` passed) and not yet dispatched are
    marked dispatched and get one delivery per active webhook subscribed to their type, in
    the same transaction; a scheduled story's `article.published` falls due at its time.
+   With `PURGE_BACKEND` set, each also gets its CDN purge there (`app.purge.sender`),
+   which the round sends before any webhook.
 2. **Claim.** Due deliveries get a lease (`lease_until`, `lease_token`) in one
    `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING id`: on
    PostgreSQL concurrent workers skip each other's rows, so no two send the same attempt.
@@ -122,6 +124,10 @@ class Worker:
         # so no live worker's delivery is ever taken over.
         rounds = math.ceil(self.settings.webhook_batch / self.settings.webhook_concurrency)
         self.lease = max(self.settings.webhook_lease_seconds, rounds * timeout + 5)
+        # Imported here: the purge sender reuses this module's backoff.
+        from app.purge.sender import Purger
+
+        self.purger = Purger.of(self.engine, self.settings)
 
     def run(self, stop: threading.Event) -> None:
         """Work until `stop` is set; a failing round is logged and the next one tried."""
@@ -137,8 +143,12 @@ class Worker:
         log.info("webhook worker stopped")
 
     def run_once(self) -> int:
-        """One round: dispatch due events, deliver one batch. Returns how much it did."""
+        """One round: dispatch due events, purge their keys at the CDN (before webhooks go, so
+        a receiver that fetches the story through the CDN gets it fresh), deliver one batch.
+        Returns how much it did."""
         done = self.dispatch()
+        if self.purger is not None:
+            done += self.purger.run_once()
         done += self.deliver()
         if time.monotonic() - self._pruned > PRUNE_EVERY_SECONDS:
             self.prune()
@@ -147,7 +157,8 @@ class Worker:
     # 1. Dispatch.
 
     def dispatch(self) -> int:
-        """Give due events their deliveries; returns how many events were dispatched."""
+        """Give due events their deliveries (and their purges, when purging is on); returns
+        how many events were dispatched."""
         now = utcnow()
         due = (
             select(Event.id)
@@ -166,7 +177,7 @@ class Worker:
                 update(Event)
                 .where(Event.id.in_(due), Event.dispatched_at.is_(None))
                 .values(dispatched_at=now)
-                .returning(Event.id, Event.type, Event.occurred_at),
+                .returning(Event.id, Event.type, Event.occurred_at, Event.data),
                 execution_options={"synchronize_session": False},
             ).all()
             if not claimed:
@@ -186,6 +197,8 @@ class Worker:
                 for webhook in webhooks
                 if _subscribed(webhook, event.type, event.occurred_at)
             )
+            if self.purger is not None:
+                session.add_all(self.purger.queue(claimed, now))
             session.commit()
         return len(claimed)
 
@@ -411,7 +424,8 @@ class Worker:
     # Housekeeping.
 
     def prune(self) -> int:
-        """Delete events (and their deliveries) past the retention period, once finished."""
+        """Delete events (and their deliveries) past the retention period, once finished, and
+        purges finished as long ago."""
         self._pruned = time.monotonic()
         cutoff = utcnow() - timedelta(days=self.settings.event_retention_days)
         pending = exists().where(
@@ -426,6 +440,8 @@ class Worker:
                 execution_options={"synchronize_session": False},
             ).rowcount
             session.commit()
+        if self.purger is not None:
+            self.purger.prune(cutoff)
         return gone
 
 

@@ -1,0 +1,1 @@
+"""Benchmark harnesses that need more than Byline itself (a CDN, a static server)."""
