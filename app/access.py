@@ -69,6 +69,17 @@ def cache_control(
     return b"public, max-age=60, stale-while-revalidate=300"
 
 
+def cdn_control(control: bytes, max_age: int | None) -> list[tuple[bytes, bytes]]:
+    """What a CDN in front is told beside `Cache-Control`: a public answer may be kept
+    there longer than in a browser when every change purges it (`CDN_MAX_AGE`); nothing
+    for private answers or for those that change without a write (`max_age`)."""
+    seconds = get_settings().resolved_cdn_max_age
+    if not seconds or max_age is not None or not control.startswith(b"public"):
+        return []
+    value = b"max-age=%d" % seconds
+    return [(b"surrogate-control", value), (b"cdn-cache-control", value)]
+
+
 async def record_usage(principal: Principal, items: int) -> None:
     """Count a partner request and its items; bookkeeping never fails an answer."""
 

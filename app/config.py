@@ -103,6 +103,13 @@ class Settings(BaseSettings):
         False,
         description="Soft purges: objects turn stale (served while refetched) instead of gone.",
     )
+    cdn_max_age: int | None = Field(
+        None,
+        ge=0,
+        description="Seconds a CDN may keep a public answer (Surrogate-Control and "
+        "CDN-Cache-Control), longer than a browser's minute because purges reach it; "
+        "unset: a day when PURGE_BACKEND is set, else the browser's (0: not sent).",
+    )
     stream_poll_seconds: float = Field(1.0, description="How often a live stream looks again.")
     stream_heartbeat_seconds: float = Field(15.0, description="Heartbeat comment interval.")
     stream_max_seconds: float = Field(
@@ -113,6 +120,12 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = Field(0, description="Worker processes; 0: one per CPU core.")
     db_pool_size: int = 10
+
+    @property
+    def resolved_cdn_max_age(self) -> int:
+        if self.cdn_max_age is not None:
+            return self.cdn_max_age
+        return 86_400 if self.purge_backend else 0
 
     @property
     def resolved_media_dir(self) -> Path:

@@ -21,6 +21,7 @@ from app import bodies, cache, idempotency, lastmod, metrics
 from app.access import (
     VARY,
     cache_control,
+    cdn_control,
     client_address,
     problem_message,
     record_usage,
@@ -390,7 +391,7 @@ class Edge:
             return None, await _send_captured(send, messages, headers, principal, scope["method"])
         body = b"".join(m.get("body", b"") for m in messages[1:])
         control = cache_control(principal, "GET", 200, max_age=policy.max_age)
-        kept = [(b"cache-control", control), (b"vary", VARY)]
+        kept = [(b"cache-control", control), *cdn_control(control, policy.max_age), (b"vary", VARY)]
         items = int(scope["state"].get("items", 0))
         # A short-lived answer moves on with its period (`cache.as_of`), not with its rows.
         changed_at = state.changed_at if policy.max_age else dating.changed_at(state)

@@ -185,3 +185,25 @@ async def test_if_modified_since_in_the_past_gets_the_answer(story, client):
     earlier = format_datetime(changed.replace(year=changed.year - 1), usegmt=True)
     response = await client.get("/v1/articles/story", headers={"If-Modified-Since": earlier})
     assert response.status_code == 200
+
+
+async def test_a_cdn_keeps_public_answers_longer_when_purges_reach_it(
+    story, session, fresh_client, settings_env
+):
+    partner = make_key(session, "partner", sections=["world"])
+    settings_env(PURGE_BACKEND="varnish", PURGE_VARNISH_URLS="http://127.0.0.1:9")
+    async with fresh_client() as client:
+        public = await client.get("/v1/articles/story")
+        assert public.headers["cache-control"].startswith("public, max-age=60")
+        assert public.headers["surrogate-control"] == "max-age=86400"
+        assert public.headers["cdn-cache-control"] == "max-age=86400"
+        revalidated = await client.get("/v1/articles/story", headers=_since(public))
+        assert revalidated.status_code == 304
+        assert revalidated.headers["surrogate-control"] == "max-age=86400"
+        private = await client.get("/v1/articles/story", headers={"X-API-Key": partner})
+        assert "surrogate-control" not in private.headers
+        # Answers that change without a write stay as short downstream as in a browser.
+        assert "surrogate-control" not in (await client.get("/v1/popular")).headers
+    settings_env(PURGE_BACKEND="")
+    async with fresh_client() as client:
+        assert "surrogate-control" not in (await client.get("/v1/articles/story")).headers
