@@ -117,9 +117,11 @@ def editor(session) -> dict[str, str]:
 
 
 async def test_the_seed_article_is_as_old_as_its_last_edit(demo, client):
+    from sqlalchemy import select
+
     from app.models import Article
 
-    article = demo.query(Article).filter_by(slug=SLUG).one()
+    article = demo.scalars(select(Article).where(Article.slug == SLUG)).one()
     response = await client.get(f"/v1/articles/{SLUG}")
     assert parsedate_to_datetime(response.headers["last-modified"]) == article.updated_at.replace(
         microsecond=0
