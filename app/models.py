@@ -76,6 +76,11 @@ class Site(SQLModel, table=True):
     banner_text: str | None = Field(default=None, max_length=500)
     banner_url: str | None = Field(default=None, max_length=500)
     banner_cta: str | None = Field(default=None, max_length=100)
+    # The publication's logo, as structured data names the publisher; its size in pixels
+    # when known.
+    logo_url: str | None = Field(default=None, max_length=1000)
+    logo_width: int | None = Field(default=None)
+    logo_height: int | None = Field(default=None)
     version: int = Field(default=1)
     updated_at: datetime = _time(default=True)
 

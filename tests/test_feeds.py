@@ -159,6 +159,23 @@ async def test_json_feed_of_the_reference_page(demo, client):
     assert "image" not in second
 
 
+async def test_items_carry_the_update_time_not_the_publication_time(session, client):
+    published = utcnow().replace(microsecond=0) - timedelta(days=2)
+    updated = published + timedelta(hours=3, minutes=7)
+    make_article(session, published_at=published, updated_at=updated)
+    rss = await client.get("/v1/feeds/site.rss")
+    # feedparser reports the publication time as `updated` when an item has none.
+    item = ET.fromstring(rss.content).find("channel/item")
+    assert item.findtext(f"{ATOM}updated") == updated.isoformat().replace("+00:00", "Z")
+    for response in (rss, await client.get("/v1/feeds/site.atom")):
+        [entry] = parsed(response).entries
+        assert entry.updated_parsed[:6] == updated.utctimetuple()[:6]
+        assert entry.published_parsed[:6] == published.utctimetuple()[:6]
+    [item] = (await client.get("/v1/feeds/site.json")).json()["items"]
+    assert item["date_modified"] == updated.isoformat().replace("+00:00", "Z")
+    assert item["date_published"] == published.isoformat().replace("+00:00", "Z")
+
+
 # --- Generated content: every scope, every kind, the same stories the JSON API lists.
 
 

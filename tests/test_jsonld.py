@@ -4,8 +4,15 @@ from datetime import datetime
 
 import pytest
 
-from app.demo.seed import SLUG
+from app.demo.seed import SITE_URL, SLUG
 from tests.factories import make_article, make_author, make_key, make_photo, make_section
+
+PIXELS = "E37"  # UN/CEFACT Common Code for a pixel, as schema.org's unitCode takes it
+
+
+def pixels(n: int) -> dict:
+    return {"@type": "QuantitativeValue", "value": n, "unitCode": PIXELS}
+
 
 pytestmark = pytest.mark.anyio
 
@@ -20,6 +27,7 @@ async def _jsonld(client, ref: str, headers=None) -> dict:
 async def test_reference_page_as_news_article(demo, client):
     doc = await _jsonld(client, SLUG)
     canonical = f"https://kyivindependent.com/{SLUG}/"
+    logo = f"{SITE_URL}/assets/kyiv-independent-logo.png"
     assert doc["@context"] == "https://schema.org"
     assert doc["@type"] == "NewsArticle"
     assert doc["headline"].startswith("Russia 'categorically' rejected")
@@ -39,6 +47,8 @@ async def test_reference_page_as_news_article(demo, client):
         "@type": "Organization",
         "name": "The Kyiv Independent",
         "url": "https://kyivindependent.com",
+        # The demo knows the logo's address, not its size: no width or height is made up.
+        "logo": {"@type": "ImageObject", "url": logo, "contentUrl": logo},
     }
     assert doc["articleSection"] == "News"
     assert doc["keywords"] == ["Peace talks", "Russia"]
@@ -73,3 +83,51 @@ async def test_partner_gets_no_image_without_syndication_rights(session, client)
     assert "image" not in doc
     assert getty.url not in str(doc)
     assert (await _jsonld(client, article.id))["image"][0]["url"] == getty.url
+
+
+async def test_image_sizes_are_quantitative_values_in_pixels(session, client):
+    photo = make_photo(session, width=1200, height=800)
+    article = make_article(session, lead_photo_id=photo.id)
+    [image] = (await _jsonld(client, article.slug))["image"]
+    assert (image["width"], image["height"]) == (pixels(1200), pixels(800))
+
+
+async def test_publisher_logo_is_the_sites(session, client):
+    editor = {"Authorization": f"Bearer {make_key(session, 'content:write')}"}
+    site = {"name": "The Example Times", "url": "https://news.example.org", "timezone": "UTC"}
+    logo = {"logo_url": "https://news.example.org/logo.png", "logo_width": 600, "logo_height": 60}
+    response = await client.patch(
+        "/v1/site", json={**site, "language": "en", **logo}, headers=editor
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["logo"] == {
+        "url": "https://news.example.org/logo.png",
+        "width": 600,
+        "height": 60,
+    }
+    doc = await _jsonld(client, make_article(session).slug)
+    assert doc["publisher"]["logo"] == {
+        "@type": "ImageObject",
+        "url": "https://news.example.org/logo.png",
+        "contentUrl": "https://news.example.org/logo.png",
+        "width": pixels(600),
+        "height": pixels(60),
+    }
+
+
+async def test_no_logo_until_the_site_has_one(session, client):
+    editor = {"Authorization": f"Bearer {make_key(session, 'content:write')}"}
+    site = {"name": "Times", "url": "https://news.example.org", "timezone": "UTC", "language": "en"}
+    response = await client.patch("/v1/site", json=site, headers=editor)
+    assert response.json()["data"]["logo"] is None
+    doc = await _jsonld(client, make_article(session).slug)
+    assert "logo" not in doc["publisher"]
+
+
+@pytest.mark.parametrize("size", [0, -5, 100_001, 1.5])
+async def test_logo_size_must_be_a_pixel_count(session, client, size):
+    editor = {"Authorization": f"Bearer {make_key(session, 'content:write')}"}
+    site = {"name": "Times", "url": "https://news.example.org", "timezone": "UTC", "language": "en"}
+    response = await client.patch("/v1/site", json={**site, "logo_width": size}, headers=editor)
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["logo_width"]

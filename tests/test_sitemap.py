@@ -10,6 +10,7 @@ from app.db import utcnow
 from app.ids import new_id
 from app.models import Article, ArticleStatus, Site
 from tests.factories import make_article, make_key, make_section
+from tests.formats import news_sitemap_errors
 
 pytestmark = pytest.mark.anyio
 
@@ -73,6 +74,39 @@ async def test_last_48_hours_only(site, session, client):
     for url in found:
         when = datetime.fromisoformat(url.findtext(f"{NEWS}news/{NEWS}publication_date"))
         assert utcnow() - when <= timedelta(hours=48)
+
+
+async def test_valid_against_the_sitemap_and_news_schemas(site, session, client):
+    story(session, 1, headline="Ships & <ports>")
+    story(session, 5, headline="Вчора", language="uk")
+    story(session, 6, headline="台北", language="zh-TW")
+    response = await client.get("/v1/sitemaps/news.xml")
+    assert len(urls(response)) == 3
+    assert news_sitemap_errors(response.content) == []
+
+
+async def test_no_story_in_the_window_still_answers_a_valid_urlset(site, session, client):
+    story(session, 49, headline="Too old")
+    response = await client.get("/v1/sitemaps/news.xml")
+    assert news_sitemap_errors(response.content) == []
+    # The home page, without news metadata: what Google asks for a URL that is no news story.
+    [home] = urls(response)
+    assert home.findtext(f"{SM}loc") == "https://news.example.org"
+    assert home.find(f"{NEWS}news") is None
+
+
+async def test_before_the_site_is_set_up_the_fallback_is_the_api_address(session, client):
+    response = await client.get("/v1/sitemaps/news.xml")
+    assert news_sitemap_errors(response.content) == []
+    assert [u.findtext(f"{SM}loc") for u in urls(response)] == ["http://byline.test/"]
+
+
+async def test_partner_with_nothing_in_the_window_gets_the_home_page(site, session, client):
+    story(session, 1, section_id=make_section(session).id)
+    partner = make_key(session, "partner", sections=["ours"])
+    response = await client.get("/v1/sitemaps/news.xml", headers={"X-API-Key": partner})
+    assert news_sitemap_errors(response.content) == []
+    assert [u.find(f"{NEWS}news") for u in urls(response)] == [None]
 
 
 async def test_namespaces_are_declared_once_on_the_root(site, session, client):

@@ -94,6 +94,19 @@ FIELDS: dict[str, tuple[str, str, Any, str, Any]] = {
         "banner_url",
         lambda d: d["membership_banner"]["url"],
     ),
+    "logo": (
+        "PATCH",
+        "/v1/site",
+        lambda u: {
+            "name": "Byline",
+            "url": "https://byline.test",
+            "timezone": "Europe/Kyiv",
+            "language": "en",
+            "logo_url": u,
+        },
+        "logo_url",
+        lambda d: d["logo"]["url"],
+    ),
 }
 
 BAD = [

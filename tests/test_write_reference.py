@@ -59,6 +59,7 @@ async def write_reference_page(client, headers: dict[str, str]) -> None:
             "most. Help us reach 20,000 members.",
             "banner_url": f"{seed.SITE_URL}/membership/",
             "banner_cta": "Become a member",
+            "logo_url": f"{seed.SITE_URL}/assets/kyiv-independent-logo.png",
         },
         headers=headers,
     )

@@ -116,6 +116,7 @@ def load_reference(session: Session) -> bool:
                 "most. Help us reach 20,000 members.",
                 banner_url=f"{SITE_URL}/membership/",
                 banner_cta="Become a member",
+                logo_url=f"{SITE_URL}/assets/kyiv-independent-logo.png",
             )
         )
     section = Section(id=new_id("sec"), slug="news", name="News", position=0, **dated)

@@ -23,6 +23,7 @@ from app.formats.service import Publication
 from app.responses import dumps
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 
@@ -86,6 +87,28 @@ class _MediaEntry(BaseEntryExtension):
         return self.extend_rss(entry)
 
 
+class _AtomInRssFeed(BaseExtension):
+    def extend_ns(self) -> dict[str, str]:
+        return {"atom": ATOM_NS}  # declared by feedgen already, for the channel's atom:link
+
+
+class _AtomInRssEntry(BaseEntryExtension):
+    """`atom:updated` in an RSS item: RSS 2.0 has only `pubDate`, and an edited story must say
+    when it changed. Atom's element rather than `dcterms:modified`: its namespace is on
+    the document already (the channel's `atom:link`), its value is RFC 3339 as in Atom
+    feeds, and feed parsers read it as the item's update time. (Dublin Core's element set,
+    which `dc:creator` comes from, has no `modified`.)"""
+
+    def __init__(self) -> None:
+        self.updated: datetime | None = None
+
+    def extend_rss(self, item: Any) -> Any:
+        if self.updated is not None:
+            updated = xml_elem(f"{{{ATOM_NS}}}updated", item)
+            updated.text = self.updated.isoformat().replace("+00:00", "Z")
+        return item
+
+
 def _as_html(text: str) -> str:
     """Plain text where readers expect HTML (RSS descriptions): `<` shows, never parses."""
     return html.escape(xml_text(text), quote=False)
@@ -96,6 +119,7 @@ def _generator(info: FeedInfo, items: list[FeedItem], *, for_rss: bool) -> FeedG
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("media", _MediaFeed, _MediaEntry)
+    fg.register_extension("atom_updated", _AtomInRssFeed, _AtomInRssEntry, atom=False)
     fg.id(info.feed_id)
     fg.title(xml_text(info.title))
     if for_rss:
@@ -129,7 +153,8 @@ def _add_entry(fg: FeedGenerator, info: FeedInfo, item: FeedItem, *, for_rss: bo
     if article.get("body_html"):
         entry.content(xml_text(article["body_html"]), type="html")
     entry.published(article["published_at"])
-    entry.updated(article["updated_at"])
+    entry.updated(article["updated_at"])  # Atom's own `updated`: the story's last change
+    entry.atom_updated.updated = article["updated_at"]
     for author in article.get("authors") or ():
         link = {"uri": author["url"]} if author["url"] else {}
         entry.author({"name": xml_text(author["name"]), **link})
@@ -145,7 +170,8 @@ def _add_entry(fg: FeedGenerator, info: FeedInfo, item: FeedItem, *, for_rss: bo
 
 
 def rss(info: FeedInfo, items: list[FeedItem]) -> bytes:
-    """RSS 2.0 with an atom:link to itself, content:encoded, dc:creator and Media RSS."""
+    """RSS 2.0 with an atom:link to itself, content:encoded, dc:creator, atom:updated and
+    Media RSS."""
     return _generator(info, items, for_rss=True).rss_str(pretty=False)
 
 

@@ -3,7 +3,7 @@ that it can be pasted into a page's `<script type="application/ld+json">` as it 
 
 from typing import Any
 
-from app.formats.service import Publication
+from app.formats.service import Logo, Publication
 from app.models import Article
 from app.responses import dumps
 
@@ -11,6 +11,9 @@ from app.responses import dumps
 # `<`, `>` and `&` as JSON does in strings keeps any text, whatever it holds, inside. JSON
 # has these characters nowhere but in strings, so the bytes can be replaced as they are.
 _SCRIPT_SAFE = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"))
+# schema.org's `width` and `height` take a Distance or a QuantitativeValue; a bare number is
+# neither. `unitCode` is a UN/CEFACT Common Code, and E37 is the pixel.
+PIXEL = "E37"
 
 
 def script_safe_json(document: dict[str, Any]) -> bytes:
@@ -26,7 +29,7 @@ def news_article(
 ) -> dict[str, Any]:
     """The `NewsArticle` of an article's public JSON `out` (photos are those `out` has:
     a partner gets no image it may not syndicate)."""
-    publisher = {"@type": "Organization", "name": publication.name, "url": publication.url}
+    publisher = _publisher(publication)
     doc: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -61,6 +64,31 @@ def news_article(
     return doc
 
 
+def _publisher(publication: Publication) -> dict[str, Any]:
+    node: dict[str, Any] = {
+        "@type": "Organization",
+        "name": publication.name,
+        "url": publication.url,
+    }
+    if publication.logo is not None:
+        node["logo"] = _logo(publication.logo)
+    return node
+
+
+def _logo(logo: Logo) -> dict[str, Any]:
+    image: dict[str, Any] = {"@type": "ImageObject", "url": logo.url, "contentUrl": logo.url}
+    if logo.width:
+        image["width"] = pixels(logo.width)
+    if logo.height:
+        image["height"] = pixels(logo.height)
+    return image
+
+
+def pixels(value: int) -> dict[str, Any]:
+    """A size in pixels as schema.org's `QuantitativeValue`."""
+    return {"@type": "QuantitativeValue", "value": value, "unitCode": PIXEL}
+
+
 def _author(author: dict[str, Any]) -> dict[str, Any]:
     # A collective desk signs as the organisation it is, not as a person.
     kind = "Person" if author["kind"] == "person" else "Organization"
@@ -82,12 +110,13 @@ def _image(photo: dict[str, Any]) -> dict[str, Any]:
         ("caption", "caption"),
         ("credit", "creditText"),
         ("alt_text", "description"),
-        ("width", "width"),
-        ("height", "height"),
         ("mime_type", "encodingFormat"),
     ):
         if photo[key]:
             image[name] = photo[key]
+    for name in ("width", "height"):
+        if photo[name]:
+            image[name] = pixels(photo[name])
     if photo["photographer"]:
         image["creator"] = {"@type": "Person", "name": photo["photographer"]}
     holder = photo["rights"]["copyright_holder"]

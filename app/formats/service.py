@@ -25,6 +25,15 @@ SITEMAP_MAX = 1000
 
 
 @dataclass(frozen=True)
+class Logo:
+    """The publication's logo: its address, and its size in pixels when known."""
+
+    url: str
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
 class Publication:
     """The site as the publisher named by every format."""
 
@@ -33,6 +42,7 @@ class Publication:
     language: str
     description: str | None = None
     updated_at: datetime | None = None
+    logo: Logo | None = None
 
     @classmethod
     def of(cls, site: Site | None, *, fallback_url: str) -> "Publication":
@@ -47,6 +57,7 @@ class Publication:
             language=site.language,
             description=site.description,
             updated_at=site.updated_at,
+            logo=Logo(site.logo_url, site.logo_width, site.logo_height) if site.logo_url else None,
         )
 
 

@@ -15,7 +15,7 @@ router = APIRouter(tags=["site"])
 
 @router.get("/site", response_model=One[SiteOut], responses=PROBLEM_RESPONSES)
 def read_site(request: Request, session: SessionDep, fields: FieldsDep, _: Reader) -> JSONResponse:
-    """The publication: name, URL, time zone, language and the membership banner."""
+    """The publication: name, URL, time zone, language, logo and the membership banner."""
     fields.check(FIELDS)
     return item_response(request, fields.apply(site_out(service.get_site(session))), keys=["site"])
 
@@ -24,7 +24,7 @@ def read_site(request: Request, session: SessionDep, fields: FieldsDep, _: Reade
 def update_site(
     body: SiteUpdate, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
-    """Change the publication's settings and membership banner. Needs `If-Match` once the
+    """Change the publication's settings, logo and membership banner. Needs `If-Match` once the
     site exists; the first call sets it up."""
     site = service.update_site(session, who, data=body)
     return item_response(

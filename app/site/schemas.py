@@ -15,6 +15,12 @@ class MembershipBanner(BaseModel):
     cta: str | None
 
 
+class Logo(BaseModel):
+    url: str
+    width: int | None = Field(description="Pixels, when known.")
+    height: int | None = Field(description="Pixels, when known.")
+
+
 class SiteOut(BaseModel):
     name: str
     url: str
@@ -22,6 +28,7 @@ class SiteOut(BaseModel):
     language: str
     description: str | None
     membership_banner: MembershipBanner | None
+    logo: Logo | None = Field(description="The publication's logo: the publisher's in JSON-LD.")
     updated_at: datetime
     version: int
 
@@ -35,6 +42,11 @@ def site_out(site: Site) -> dict[str, Any]:
         if site.banner_text
         else None
     )
+    logo = (
+        {"url": site.logo_url, "width": site.logo_width, "height": site.logo_height}
+        if site.logo_url
+        else None
+    )
     return {
         "name": site.name,
         "url": site.url,
@@ -42,6 +54,7 @@ def site_out(site: Site) -> dict[str, Any]:
         "language": site.language,
         "description": site.description,
         "membership_banner": banner,
+        "logo": logo,
         "updated_at": site.updated_at,
         "version": site.version,
     }
@@ -59,3 +72,6 @@ class SiteUpdate(Input):
     banner_text: Text | None = Field(None, max_length=500, description="Membership campaign.")
     banner_url: Url | None = None
     banner_cta: Text | None = Field(None, max_length=100)
+    logo_url: Url | None = Field(None, description="The publication's logo image.")
+    logo_width: int | None = Field(None, ge=1, le=100_000, description="Pixels.")
+    logo_height: int | None = Field(None, ge=1, le=100_000, description="Pixels.")
