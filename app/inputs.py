@@ -118,9 +118,36 @@ Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max
 UtcTime = Annotated[datetime, AfterValidator(as_utc)]
 
 
-def slugify(text: str, *, max_length: int = 80) -> str:
-    """A slug from a title: ASCII, lower case, words joined by hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+# Letters only one of the two languages writes, for Cyrillic text of no stated language.
+_UKRAINIAN_ONLY = frozenset("іїєґІЇЄҐ")
+_RUSSIAN_ONLY = frozenset("ыэъёЫЭЪЁ")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+def romanized(text: str, *, language: str | None = None) -> str:
+    """`text` in Latin letters: Ukrainian by the national standard (KMU 2010: "Київ" is
+    "Kyiv"), Russian by the passport standard (ICAO Doc 9303, as Russia applies it), every
+    other script by `anyascii`. The story's language decides; Cyrillic text of no stated
+    language is taken as Ukrainian unless it holds letters only Russian writes."""
+    from anyascii import anyascii
+    from translitua import RussianICAO, UkrainianKMU, translit
+
+    primary = (language or "").split("-")[0].lower()
+    if _CYRILLIC.search(text):
+        if primary == "ru" or (
+            not primary and _RUSSIAN_ONLY & set(text) and not _UKRAINIAN_ONLY & set(text)
+        ):
+            text = translit(text, RussianICAO)
+        elif primary in ("uk", ""):
+            text = translit(text, UkrainianKMU)
+    return anyascii(text)
+
+
+def slugify(text: str, *, language: str | None = None, max_length: int = 80) -> str:
+    """A slug from a title: its words romanized (`romanized`), lower case, joined by
+    hyphens. "untitled" only for a title with no letter or digit in any script."""
+    ascii_text = unicodedata.normalize("NFKD", romanized(text, language=language))
+    ascii_text = ascii_text.encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:max_length].rstrip("-") or "untitled"
 

@@ -339,9 +339,10 @@ def create_article(session: Session, who: Editor, *, data: ArticleCreate) -> Art
     refs = _resolve(session, data, sent - {"slug"}, article=None)
     slug = data.slug
     if slug is None:
-        slug = slugify(data.headline)
+        slug = slugify(data.headline, language=data.language)
         while not _slug_free(session, slug):
-            slug = f"{slugify(data.headline, max_length=70)}-{new_id('x')[-6:]}"
+            short = slugify(data.headline, language=data.language, max_length=70)
+            slug = f"{short}-{new_id('x')[-6:]}"
     elif not _slug_free(session, slug):
         raise Conflict(
             f"The slug {slug!r} is taken by another article.",
