@@ -205,7 +205,7 @@ async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
         request,
         status=exc.status_code,
         code=phrase.lower().replace(" ", "-"),
-        title=phrase,
+        title=phrase.capitalize(),  # "Not found", as every other problem's title reads
         detail=detail or phrase,
         headers=getattr(exc, "headers", None),
     )
