@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     stream_max_seconds: float = Field(
         900.0, description="A stream ends after this long; EventSource reconnects and resumes."
     )
+    response_validation: Literal["strict", "log"] = Field(
+        "log",
+        description="An answer that is not its documented shape: `strict` fails it (tests), "
+        "`log` logs it and sends it as built.",
+    )
     log_level: str = "info"
     host: str = "127.0.0.1"
     port: int = 8000

@@ -14,6 +14,7 @@ from sqlalchemy import Float, Integer, Select, literal, tuple_
 
 from app import lastmod
 from app.config import get_settings
+from app.contract import conform
 from app.db import UTCDateTime
 from app.errors import InvalidParameter
 from app.responses import JSONResponse
@@ -189,9 +190,11 @@ def item_response(
 ) -> JSONResponse:
     """The single-object envelope with its `Surrogate-Key`s; counts one item served.
 
-    An object with a `version` gets an ETag that `If-Match` on a write can name.
+    An object with a `version` gets an ETag that `If-Match` on a write can name. `data`
+    goes out as the route's response model shapes it (`contract.conform`).
     """
     request.scope.setdefault("state", {})["items"] = 1
+    data = conform(request, data)
     response = JSONResponse({"data": data}, headers={**_surrogate(keys), **(headers or {})})
     if isinstance(data.get("version"), int):
         from app.editorial import etag
@@ -204,8 +207,10 @@ def list_response(
     request: Request, page: Page, data: list[Any], limit: int, *, keys: Iterable[str] = ()
 ) -> JSONResponse:
     """The list envelope, with `links.next`, an RFC 8288 `Link` header and `Surrogate-Key`s
-    (the list's own, such as `articles`, and one per object in it)."""
+    (the list's own, such as `articles`, and one per object in it). `data` goes out as the
+    route's response model shapes it (`contract.conform`)."""
     request.scope.setdefault("state", {})["items"] = len(data)
+    data = conform(request, data)
     next_cursor = encode_cursor(page.ordering, page.next_values) if page.next_values else None
     meta: dict[str, Any] = {"next_cursor": next_cursor, "limit": limit}
     if page.total is not None:

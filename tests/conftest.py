@@ -24,6 +24,8 @@ for name, value in {
     "REDIS_URL": "",
     "SECRET_KEY": "test-signing-key",
     "ALLOW_ANONYMOUS_READS": "true",
+    # An answer that is not its documented shape fails the test that asked for it.
+    "RESPONSE_VALIDATION": "strict",
 }.items():
     os.environ[name] = value
 
@@ -36,9 +38,13 @@ from app.config import get_settings  # noqa: E402
 from app.db import get_engine, make_engine, metadata  # noqa: E402
 from app.generation import bump  # noqa: E402
 from app.models import ContentState  # noqa: E402
+from tests import contract  # noqa: E402
 
 get_settings.cache_clear()
 get_engine.cache_clear()
+
+# Every answer a test client receives is checked against the committed OpenAPI document.
+CHECKED = {"response": [contract.check]}
 
 
 def is_postgres() -> bool:
@@ -121,7 +127,9 @@ async def client(session: Session) -> AsyncIterator[httpx.AsyncClient]:
 
     app.forget()  # earlier tests' renderings of the same paths say nothing of this one's
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://byline.test") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://byline.test", event_hooks=CHECKED
+    ) as client:
         yield client
 
 
@@ -150,7 +158,9 @@ async def fresh_client(session: Session) -> AsyncIterator[Callable[[], httpx.Asy
 
     def make() -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=create_service(), raise_app_exceptions=False)
-        client = httpx.AsyncClient(transport=transport, base_url="http://byline.test")
+        client = httpx.AsyncClient(
+            transport=transport, base_url="http://byline.test", event_hooks=CHECKED
+        )
         clients.append(client)
         return client
 

@@ -14,6 +14,8 @@ from typing import IO
 
 import httpx
 
+from tests import contract
+
 BYLINE = [sys.executable, "-m", "app.cli"]
 
 
@@ -57,6 +59,12 @@ def serving(*, workers: int = 1, **env: str) -> Iterator[tuple[str, subprocess.P
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+def checked_client(**options: object) -> httpx.Client:
+    """An httpx client for a real server whose every JSON answer is checked against the
+    committed OpenAPI document, as the ASGI test clients' are."""
+    return httpx.Client(event_hooks={"response": [contract.check_sync]}, **options)  # type: ignore[arg-type]
 
 
 def wait_until_ready(process: subprocess.Popen, url: str, log: IO[bytes]) -> None:

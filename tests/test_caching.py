@@ -10,7 +10,7 @@ import pytest
 from app.db import utcnow
 from app.models import ArticleStatus
 from tests.factories import make_article, make_author, make_key, make_section, make_tag
-from tests.servers import running_server
+from tests.servers import checked_client, running_server
 
 pytestmark = pytest.mark.anyio
 
@@ -168,10 +168,10 @@ async def test_scheduled_story_appears_at_its_time_with_no_write(session, client
 def test_a_write_is_seen_by_every_server_process(session):
     article = make_article(session, headline="Before")
     url = f"/v1/articles/{article.id}"
-    with running_server() as one, running_server() as two:
+    with running_server() as one, running_server() as two, checked_client() as http:
         for base in (one, two):
-            assert httpx.get(base + url).json()["data"]["headline"] == "Before"
-            assert httpx.get(base + url).headers["x-cache"] == "HIT"
+            assert http.get(base + url).json()["data"]["headline"] == "Before"
+            assert http.get(base + url).headers["x-cache"] == "HIT"
         article.headline = "After"
         session.add(article)
         session.commit()

@@ -3,11 +3,10 @@
 import os
 import subprocess
 
-import httpx
 import pytest
 
 from app.demo.seed import SLUG
-from tests.servers import BYLINE, running_server
+from tests.servers import BYLINE, checked_client, running_server
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -50,8 +49,8 @@ def test_demo_generates_articles(session):
 def test_served_reference_article_end_to_end(session):
     assert run("migrate").returncode == 0
     assert run("demo", "--if-empty").returncode == 0
-    with running_server(workers=2) as base:
-        article = httpx.get(f"{base}/v1/articles/{SLUG}").json()["data"]
+    with running_server(workers=2) as base, checked_client() as http:
+        article = http.get(f"{base}/v1/articles/{SLUG}").json()["data"]
     assert article["reading_time_minutes"] == 2
     assert article["lead_photo"]["photographer"] == "Arda Kucukkaya"
     assert article["related"][0]["authors"][0]["name"] == "Martin Fornusek"

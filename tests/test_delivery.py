@@ -13,7 +13,6 @@ from collections import Counter
 from datetime import timedelta
 
 import anyio.to_thread
-import httpx
 import pytest
 from sqlalchemy import select, update
 from standardwebhooks import Webhook as Verifier
@@ -25,7 +24,7 @@ from app.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from app.webhooks.worker import Worker, backoff
 from tests.factories import make_key, make_webhook
 from tests.receiver import Answer, Receiver
-from tests.servers import BYLINE, running_server
+from tests.servers import BYLINE, checked_client, running_server
 
 LOCAL = {"webhook_allowed_hosts": "127.0.0.1", "webhook_retry_base_seconds": 0.0}
 
@@ -310,16 +309,16 @@ async def test_a_scheduled_story_is_announced_at_its_time_without_a_request(
 def test_serve_delivers_a_signed_event_within_seconds(session, receiver):
     admin = make_key(session, "admin", "content:write")
     env = {"WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "WEBHOOK_POLL_SECONDS": "0.2"}
-    with running_server(**env) as base:
+    with running_server(**env) as base, checked_client() as http:
         auth = {"Authorization": f"Bearer {admin}"}
-        hook = httpx.post(
+        hook = http.post(
             f"{base}/v1/webhooks",
             json={"url": receiver.url, "events": ["article.published"]},
             headers=auth,
         ).json()["data"]
-        created = httpx.post(f"{base}/v1/articles", json={"headline": "Now"}, headers=auth)
+        created = http.post(f"{base}/v1/articles", json={"headline": "Now"}, headers=auth)
         article_id = created.json()["data"]["id"]
-        published = httpx.post(f"{base}/v1/articles/{article_id}/publish", json={}, headers=auth)
+        published = http.post(f"{base}/v1/articles/{article_id}/publish", json={}, headers=auth)
         assert published.status_code == 200
         # Within seconds on a quiet machine; the bound is generous for a busy one.
         assert receiver.wait_for(lambda r: len(r.requests) == 1)

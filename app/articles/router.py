@@ -10,14 +10,15 @@ from app.articles import service
 from app.articles.schemas import (
     FIELDS,
     INCLUDES,
-    ArticleDetail,
-    ArticleSummary,
+    ArticleDetailAnswer,
+    ArticleSummaryAnswer,
     PreviewLink,
     PreviewLinkCreate,
     article_out,
 )
 from app.articles.service import ArticleFilters
 from app.auth import READ_OR_PREVIEW_LINK, Forbidden, Previewer, Reader
+from app.contract import conform
 from app.db import SessionDep
 from app.errors import InvalidParameter
 from app.formats.article import (
@@ -160,7 +161,7 @@ def article_list_response(
     return list_response(request, result, data, page.limit, keys=keys)
 
 
-@router.get("", response_model=Many[ArticleSummary], responses=PROBLEM_RESPONSES)
+@router.get("", response_model=Many[ArticleSummaryAnswer], responses=PROBLEM_RESPONSES)
 def list_articles(
     request: Request,
     session: SessionDep,
@@ -178,7 +179,7 @@ def list_articles(
 
 @router.get(
     "/{ref}",
-    response_model=One[ArticleDetail],
+    response_model=One[ArticleDetailAnswer],
     responses={**PROBLEM_RESPONSES, **FORMAT_RESPONSES},
 )
 def read_article(
@@ -209,6 +210,8 @@ def read_article(
     embeds = service.load_embeds(session, [article], include=INCLUDES, viewer=viewer, detail=True)
     out = article_out(article, embeds, include=INCLUDES, now=viewer.now, detail=True)
     if chosen != "json":
+        # A document is made from the article's JSON: that JSON holds to the contract too.
+        out = conform(request, out)
         return article_document(
             request, session, chosen, article=article, out=out, viewer=viewer, headers=headers
         )
@@ -236,7 +239,7 @@ def create_preview_link(
     token, expires_at = make_token(article.id, seconds=seconds)
     url = absolute_url(request, f"/v1/articles/{article.id}?preview={token}")
     return JSONResponse(
-        {"data": {"token": token, "url": url, "expires_at": expires_at}},
+        {"data": conform(request, {"token": token, "url": url, "expires_at": expires_at})},
         status_code=201,
         headers={"Cache-Control": "no-store"},
     )

@@ -2,13 +2,14 @@
 
 import html
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.articles.blocks import SLOT_PATTERN, Block
 from app.articles.service import Embeds, RelatedCard
 from app.authors.schemas import AuthorRef, BylineAuthor, author_out, author_ref
+from app.contract import sparse
 from app.inputs import Input, Language, Ref, Slug, Text, Url, UtcTime
 from app.models import Article, ArticleStatus, ArticleType
 from app.photos.schemas import PhotoOut, photo_out
@@ -51,6 +52,64 @@ class TranslationOut(BaseModel):
     canonical_url: str | None
 
 
+# Body blocks as answers carry them: the input blocks (`blocks.py`) plus, for a photo and a
+# related card, the object they place, as it is now.
+
+
+class ParagraphBlockOut(BaseModel):
+    type: Literal["paragraph"]
+    html: str = Field(description="Inline HTML: only `a`, `em`, `strong`.")
+
+
+class HeadingBlockOut(BaseModel):
+    type: Literal["heading"]
+    level: int = Field(ge=2, le=4)
+    text: str
+
+
+class QuoteBlockOut(BaseModel):
+    type: Literal["quote"]
+    text: str
+    attribution: str | None = Field(None, description="Left out when the quote has none.")
+
+
+class PhotoBlockOut(BaseModel):
+    type: Literal["photo"]
+    photo_id: str
+    photo: PhotoOut = Field(description="The photo as it is now.")
+
+
+class EmbedBlockOut(BaseModel):
+    type: Literal["embed"]
+    provider: str
+    url: str
+    title: str | None = Field(None, description="Left out when the embed has none.")
+
+
+class ListBlockOut(BaseModel):
+    type: Literal["list"]
+    ordered: bool
+    items: list[str] = Field(description="Inline HTML items.")
+
+
+class RelatedBlockOut(BaseModel):
+    type: Literal["related"]
+    related_id: str
+    related: RelatedOut = Field(description="The related card this block places inline.")
+
+
+BlockOut = Annotated[
+    ParagraphBlockOut
+    | HeadingBlockOut
+    | QuoteBlockOut
+    | PhotoBlockOut
+    | EmbedBlockOut
+    | ListBlockOut
+    | RelatedBlockOut,
+    Field(discriminator="type"),
+]
+
+
 class SearchHit(BaseModel):
     """Why an article matched `q`."""
 
@@ -83,7 +142,7 @@ class ArticleSummary(BaseModel):
     tags: list[TagRef] | None = None
     lead_photo: PhotoOut | None = None
     related: list[RelatedOut] | None = None
-    body: list[Block] | None = None
+    body: list[BlockOut] | None = None
     body_html: str | None = None
     search: SearchHit | None = Field(None, description="Only in lists searched with `q`.")
 
@@ -94,11 +153,15 @@ class ArticleDetail(ArticleSummary):
     authors: list[BylineAuthor]
     tags: list[TagRef]
     related: list[RelatedOut]
-    body: list[Block]
+    body: list[BlockOut]
     body_html: str
     corrections: list[CorrectionOut]
     translations: list[TranslationOut]
 
+
+# What routes document: an answer with `fields=` may leave out any field but `id`.
+ArticleSummaryAnswer = sparse(ArticleSummary)
+ArticleDetailAnswer = sparse(ArticleDetail)
 
 # `search` comes with `q`, not by being asked for.
 FIELDS = tuple(f for f in ArticleDetail.model_fields if f != "search")

@@ -10,7 +10,7 @@ from app.articles import editing, service
 from app.articles.schemas import (
     INCLUDES,
     ArticleCreate,
-    ArticleDetail,
+    ArticleDetailAnswer,
     ArticleUpdate,
     CorrectionIn,
     PublishIn,
@@ -22,6 +22,7 @@ from app.articles.schemas import (
     ScheduleIn,
     article_out,
 )
+from app.contract import conform
 from app.db import SessionDep
 from app.editorial import EditorDep
 from app.models import Article, ArticleRevision
@@ -48,7 +49,9 @@ def written(
     return response
 
 
-@router.post("", status_code=201, response_model=One[ArticleDetail], responses=WRITE_RESPONSES)
+@router.post(
+    "", status_code=201, response_model=One[ArticleDetailAnswer], responses=WRITE_RESPONSES
+)
 def create_article(
     body: ArticleCreate, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
@@ -57,7 +60,7 @@ def create_article(
     return written(request, session, article, status=201)
 
 
-@router.patch("/{ref}", response_model=One[ArticleDetail], responses=WRITE_RESPONSES)
+@router.patch("/{ref}", response_model=One[ArticleDetailAnswer], responses=WRITE_RESPONSES)
 def update_article(
     ref: str, body: ArticleUpdate, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
@@ -72,7 +75,7 @@ def delete_article(ref: str, session: SessionDep, who: EditorDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{ref}/publish", response_model=One[ArticleDetail], responses=WRITE_RESPONSES)
+@router.post("/{ref}/publish", response_model=One[ArticleDetailAnswer], responses=WRITE_RESPONSES)
 def publish_article(
     ref: str,
     request: Request,
@@ -85,7 +88,7 @@ def publish_article(
     return written(request, session, article)
 
 
-@router.post("/{ref}/schedule", response_model=One[ArticleDetail], responses=WRITE_RESPONSES)
+@router.post("/{ref}/schedule", response_model=One[ArticleDetailAnswer], responses=WRITE_RESPONSES)
 def schedule_article(
     ref: str, body: ScheduleIn, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
@@ -93,7 +96,7 @@ def schedule_article(
     return written(request, session, editing.schedule_article(session, who, ref=ref, data=body))
 
 
-@router.post("/{ref}/unpublish", response_model=One[ArticleDetail], responses=WRITE_RESPONSES)
+@router.post("/{ref}/unpublish", response_model=One[ArticleDetailAnswer], responses=WRITE_RESPONSES)
 def unpublish_article(
     ref: str, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
@@ -104,7 +107,7 @@ def unpublish_article(
 @router.post(
     "/{ref}/corrections",
     status_code=201,
-    response_model=One[ArticleDetail],
+    response_model=One[ArticleDetailAnswer],
     responses=WRITE_RESPONSES,
 )
 def add_correction(
@@ -116,7 +119,10 @@ def add_correction(
 
 
 @router.post(
-    "/{ref}/related", status_code=201, response_model=One[ArticleDetail], responses=WRITE_RESPONSES
+    "/{ref}/related",
+    status_code=201,
+    response_model=One[ArticleDetailAnswer],
+    responses=WRITE_RESPONSES,
 )
 def add_related(
     ref: str, body: RelatedIn, request: Request, session: SessionDep, who: EditorDep
@@ -128,7 +134,7 @@ def add_related(
 
 
 @router.patch(
-    "/{ref}/related/{link_id}", response_model=One[ArticleDetail], responses=WRITE_RESPONSES
+    "/{ref}/related/{link_id}", response_model=One[ArticleDetailAnswer], responses=WRITE_RESPONSES
 )
 def update_related(
     ref: str,
@@ -144,7 +150,7 @@ def update_related(
 
 
 @router.delete(
-    "/{ref}/related/{link_id}", response_model=One[ArticleDetail], responses=WRITE_RESPONSES
+    "/{ref}/related/{link_id}", response_model=One[ArticleDetailAnswer], responses=WRITE_RESPONSES
 )
 def delete_related(
     ref: str, link_id: str, request: Request, session: SessionDep, who: EditorDep
@@ -164,12 +170,12 @@ def _revision_summary(revision: ArticleRevision) -> dict:
 
 
 @router.get("/{ref}/revisions", response_model=Many[RevisionSummary], responses=WRITE_RESPONSES)
-def list_revisions(ref: str, session: SessionDep, _: EditorDep) -> JSONResponse:
+def list_revisions(ref: str, request: Request, session: SessionDep, _: EditorDep) -> JSONResponse:
     """Every revision, newest first: its number (the version it made), action, key, time."""
     revisions = editing.list_revisions(session, ref=ref)
     return JSONResponse(
         {
-            "data": [_revision_summary(r) for r in revisions],
+            "data": conform(request, [_revision_summary(r) for r in revisions]),
             "meta": {"next_cursor": None, "limit": len(revisions)},
             "links": {"next": None},
         },
@@ -178,7 +184,9 @@ def list_revisions(ref: str, session: SessionDep, _: EditorDep) -> JSONResponse:
 
 
 @router.get("/{ref}/revisions/{number}", response_model=One[RevisionOut], responses=WRITE_RESPONSES)
-def read_revision(ref: str, number: int, session: SessionDep, _: EditorDep) -> JSONResponse:
+def read_revision(
+    ref: str, number: int, request: Request, session: SessionDep, _: EditorDep
+) -> JSONResponse:
     """One revision with the article's editable state as that save left it."""
     revision = editing.get_revision(session, ref=ref, number=number)
     data = {
@@ -186,7 +194,7 @@ def read_revision(ref: str, number: int, session: SessionDep, _: EditorDep) -> J
         "article_id": revision.article_id,
         "snapshot": revision.snapshot,
     }
-    return JSONResponse({"data": data}, headers=PRIVATE)
+    return JSONResponse({"data": conform(request, data)}, headers=PRIVATE)
 
 
 @router.get(
@@ -197,6 +205,7 @@ def read_revision(ref: str, number: int, session: SessionDep, _: EditorDep) -> J
 def diff_revision(
     ref: str,
     number: int,
+    request: Request,
     session: SessionDep,
     _: EditorDep,
     against: Annotated[
@@ -206,12 +215,12 @@ def diff_revision(
 ) -> JSONResponse:
     """Changed fields between two revisions, and a unified diff of the body's text."""
     data = editing.diff_revisions(session, ref=ref, number=number, against=against)
-    return JSONResponse({"data": data}, headers=PRIVATE)
+    return JSONResponse({"data": conform(request, data)}, headers=PRIVATE)
 
 
 @router.post(
     "/{ref}/revisions/{number}/restore",
-    response_model=One[ArticleDetail],
+    response_model=One[ArticleDetailAnswer],
     responses=WRITE_RESPONSES,
 )
 def restore_revision(

@@ -5,10 +5,11 @@ from fastapi import APIRouter, Query, Request
 
 from app import surrogate
 from app.articles.router import ArticleQueryDep, article_list_response
-from app.articles.schemas import ArticleSummary
+from app.articles.schemas import ArticleSummaryAnswer
 from app.auth import Reader
 from app.authors import service
 from app.authors.schemas import FIELDS, AuthorCreate, AuthorOut, AuthorUpdate, author_out
+from app.contract import sparse
 from app.crud import Resource, add_routes
 from app.db import SessionDep
 from app.models import Author, AuthorKind
@@ -20,7 +21,7 @@ from app.schemas import PROBLEM_RESPONSES, Many, One
 router = APIRouter(prefix="/authors", tags=["authors"])
 
 
-@router.get("", response_model=Many[AuthorOut], responses=PROBLEM_RESPONSES)
+@router.get("", response_model=Many[sparse(AuthorOut)], responses=PROBLEM_RESPONSES)
 def list_authors(
     request: Request,
     session: SessionDep,
@@ -36,7 +37,7 @@ def list_authors(
     return list_response(request, result, data, page.limit, keys=["authors"])
 
 
-@router.get("/{ref}", response_model=One[AuthorOut], responses=PROBLEM_RESPONSES)
+@router.get("/{ref}", response_model=One[sparse(AuthorOut)], responses=PROBLEM_RESPONSES)
 def read_author(
     ref: str, request: Request, session: SessionDep, fields: FieldsDep, _: Reader
 ) -> JSONResponse:
@@ -46,7 +47,9 @@ def read_author(
     return item_response(request, fields.apply(author_out(author)), keys=[f"author:{author.id}"])
 
 
-@router.get("/{ref}/articles", response_model=Many[ArticleSummary], responses=PROBLEM_RESPONSES)
+@router.get(
+    "/{ref}/articles", response_model=Many[ArticleSummaryAnswer], responses=PROBLEM_RESPONSES
+)
 def list_author_articles(
     ref: str,
     request: Request,
@@ -71,7 +74,7 @@ RESOURCE = Resource(
     create=AuthorCreate,
     update=AuthorUpdate,
     out=lambda _session, row: author_out(row),
-    out_schema=AuthorOut,
+    out_schema=sparse(AuthorOut),
     keys=lambda row: surrogate.object_change(
         ["authors", f"author:{row.id}"], shown_in_article_lists=True
     ),

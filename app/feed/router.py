@@ -7,6 +7,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from app import surrogate
 from app.auth import Reader, authenticate, query_key, viewer_of
+from app.contract import sparse
 from app.crud import Resource, add_routes
 from app.db import SessionDep
 from app.errors import ProblemError
@@ -31,7 +32,7 @@ def _keys(entry: FeedEntry) -> set[str]:
     return keys
 
 
-@router.get("", response_model=Many[FeedEntryOut], responses=PROBLEM_RESPONSES)
+@router.get("", response_model=Many[sparse(FeedEntryOut)], responses=PROBLEM_RESPONSES)
 def list_feed(
     request: Request,
     session: SessionDep,
@@ -93,7 +94,7 @@ async def stream_feed(
         yield event
 
 
-@router.get("/{entry_id}", response_model=One[FeedEntryOut], responses=PROBLEM_RESPONSES)
+@router.get("/{entry_id}", response_model=One[sparse(FeedEntryOut)], responses=PROBLEM_RESPONSES)
 def read_feed_entry(
     entry_id: str, request: Request, session: SessionDep, fields: FieldsDep, viewer: Reader
 ) -> JSONResponse:
@@ -112,7 +113,7 @@ RESOURCE = Resource(
     create=FeedEntryCreate,
     update=FeedEntryUpdate,
     out=service.entry_out,
-    out_schema=FeedEntryOut,
+    out_schema=sparse(FeedEntryOut),
     keys=lambda row: surrogate.object_change(
         [surrogate.FEED, *_keys(row)], shown_in_article_lists=False
     ),

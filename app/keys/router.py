@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.auth import Admin
+from app.contract import conform
 from app.db import SessionDep
 from app.editorial import Editor
 from app.keys import service
@@ -22,7 +23,7 @@ def create_key(
     """Create a key. Its `secret` is in this answer and nowhere else, ever."""
     new = service.create_key(session, **body.model_dump(), who=Editor.of(request, admin))
     return JSONResponse(
-        {"data": {**key_out(new.key), "secret": new.secret}},
+        {"data": conform(request, {**key_out(new.key), "secret": new.secret})},
         status_code=201,
         headers={"Cache-Control": "no-store"},
     )
@@ -36,9 +37,11 @@ def list_keys(request: Request, session: SessionDep, page: PageDep, _: Admin) ->
 
 
 @router.get("/{key_id}", response_model=One[KeyOut], responses=PROBLEM_RESPONSES)
-def read_key(key_id: str, session: SessionDep, _: Admin) -> JSONResponse:
+def read_key(key_id: str, request: Request, session: SessionDep, _: Admin) -> JSONResponse:
     """One key."""
-    return JSONResponse({"data": key_out(service.get_key(session, key_id=key_id))})
+    return JSONResponse(
+        {"data": conform(request, key_out(service.get_key(session, key_id=key_id)))}
+    )
 
 
 @router.delete("/{key_id}", status_code=204, responses=PROBLEM_RESPONSES)
@@ -51,6 +54,7 @@ def revoke_key(key_id: str, request: Request, session: SessionDep, admin: Admin)
 @router.get("/{key_id}/usage", response_model=Many[UsageDay], responses=PROBLEM_RESPONSES)
 def key_usage(
     key_id: str,
+    request: Request,
     session: SessionDep,
     _: Admin,
     since: Annotated[date | None, Query(description="First day, inclusive (UTC).")] = None,
@@ -60,7 +64,7 @@ def key_usage(
     days = service.get_usage(session, key_id=key_id, since=since, until=until)
     return JSONResponse(
         {
-            "data": [usage_out(u) for u in days],
+            "data": conform(request, [usage_out(u) for u in days]),
             "meta": {"next_cursor": None, "limit": len(days)},
             "links": {"next": None},
         }

@@ -17,9 +17,9 @@ from app.pagination import absolute_url, item_response
 from app.photos import service
 from app.photos.schemas import (
     FIELDS,
+    PhotoAnswer,
     PhotoCreate,
     PhotoMetadata,
-    PhotoOut,
     PhotoUpdate,
     photo_keys,
     photo_out,
@@ -32,7 +32,7 @@ from app.schemas import PROBLEM_RESPONSES, WRITE_RESPONSES, One
 router = APIRouter(prefix="/photos", tags=["photos"])
 
 
-@router.get("/{photo_id}", response_model=One[PhotoOut], responses=PROBLEM_RESPONSES)
+@router.get("/{photo_id}", response_model=One[PhotoAnswer], responses=PROBLEM_RESPONSES)
 def read_photo(
     photo_id: str, request: Request, session: SessionDep, fields: FieldsDep, viewer: Reader
 ) -> JSONResponse:
@@ -77,7 +77,7 @@ async def _metadata_from_form(request: Request) -> tuple[PhotoMetadata, bytes]:
     # Takes the image itself as multipart, up to MAX_UPLOAD_MB.
     dependencies=[Depends(RouteOptions(upload=True))],
     status_code=201,
-    response_model=One[PhotoOut],
+    response_model=One[PhotoAnswer],
     responses=WRITE_RESPONSES,
     tags=["editorial"],
     openapi_extra={
@@ -147,7 +147,7 @@ RESOURCE = Resource(
     create=PhotoCreate,
     update=PhotoUpdate,
     out=lambda _session, row: photo_out(row),
-    out_schema=PhotoOut,
+    out_schema=PhotoAnswer,
     # Lists of stories show lead photos.
     keys=lambda row: surrogate.object_change(photo_keys(row), shown_in_article_lists=True),
     in_use=service.photo_in_use,

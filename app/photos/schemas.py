@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.contract import sparse
 from app.inputs import Input, Text, Url
 from app.models import Photo
 
@@ -39,6 +40,9 @@ class PhotoOut(BaseModel):
 
 
 FIELDS = tuple(PhotoOut.model_fields)
+
+# What photo routes document (`fields=` may leave fields out); articles embed `PhotoOut`, whole.
+PhotoAnswer = sparse(PhotoOut, name="Photo")
 
 
 def photo_keys(photo: Photo) -> list[str]:

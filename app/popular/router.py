@@ -11,6 +11,7 @@ from app.articles.schemas import INCLUDES, article_out
 from app.articles.service import load_embeds
 from app.auth import Reader
 from app.config import get_settings
+from app.contract import sparse
 from app.db import SessionDep
 from app.errors import ProblemError
 from app.models import Article
@@ -88,7 +89,7 @@ async def record_view(ref: str, request: Request, session: SessionDep, viewer: R
     "/popular",
     # View counts move without a content write: rendered afresh every 30 seconds.
     dependencies=[Depends(RouteOptions(max_age=30))],
-    response_model=Many[PopularArticle],
+    response_model=Many[sparse(PopularArticle, keep=("id", "views"))],
     responses=PROBLEM_RESPONSES,
 )
 def most_popular(

@@ -2,6 +2,7 @@ from fastapi import APIRouter, Request
 
 from app import surrogate
 from app.auth import Reader
+from app.contract import sparse
 from app.crud import Resource, add_routes
 from app.db import SessionDep
 from app.models import Section
@@ -15,7 +16,7 @@ from app.sections.schemas import FIELDS, SectionCreate, SectionOut, SectionUpdat
 router = APIRouter(prefix="/sections", tags=["sections"])
 
 
-@router.get("", response_model=Many[SectionOut], responses=PROBLEM_RESPONSES)
+@router.get("", response_model=Many[sparse(SectionOut)], responses=PROBLEM_RESPONSES)
 def list_sections(
     request: Request, session: SessionDep, page: PageDep, fields: FieldsDep, _: Reader
 ) -> JSONResponse:
@@ -26,7 +27,7 @@ def list_sections(
     return list_response(request, result, data, page.limit, keys=["sections"])
 
 
-@router.get("/{ref}", response_model=One[SectionOut], responses=PROBLEM_RESPONSES)
+@router.get("/{ref}", response_model=One[sparse(SectionOut)], responses=PROBLEM_RESPONSES)
 def read_section(
     ref: str, request: Request, session: SessionDep, fields: FieldsDep, _: Reader
 ) -> JSONResponse:
@@ -47,7 +48,7 @@ RESOURCE = Resource(
     create=SectionCreate,
     update=SectionUpdate,
     out=lambda _session, row: section_out(row),
-    out_schema=SectionOut,
+    out_schema=sparse(SectionOut),
     keys=lambda row: surrogate.object_change(
         ["sections", f"section:{row.slug}"], shown_in_article_lists=True
     ),

@@ -8,19 +8,24 @@ from app.representation import FieldsDep
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, WRITE_RESPONSES, One
 from app.site import service
-from app.site.schemas import FIELDS, SiteOut, SiteUpdate, site_out
+from app.site.schemas import FIELDS, SiteAnswer, SiteUpdate, site_out
 
 router = APIRouter(tags=["site"])
 
 
-@router.get("/site", response_model=One[SiteOut], responses=PROBLEM_RESPONSES)
+@router.get("/site", response_model=One[SiteAnswer], responses=PROBLEM_RESPONSES)
 def read_site(request: Request, session: SessionDep, fields: FieldsDep, _: Reader) -> JSONResponse:
     """The publication: name, URL, time zone, language, logo and the membership banner."""
     fields.check(FIELDS)
     return item_response(request, fields.apply(site_out(service.get_site(session))), keys=["site"])
 
 
-@router.patch("/site", response_model=One[SiteOut], responses=WRITE_RESPONSES, tags=["editorial"])
+@router.patch(
+    "/site",
+    response_model=One[SiteAnswer],
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
+)
 def update_site(
     body: SiteUpdate, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:

@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.contract import sparse
 from app.inputs import Input, Language, Text, Url
 from app.models import Site
 
@@ -34,6 +35,9 @@ class SiteOut(BaseModel):
 
 
 FIELDS = tuple(SiteOut.model_fields)
+
+# What the site's routes document: `fields=` may leave out any field (the site has no `id`).
+SiteAnswer = sparse(SiteOut, keep=())
 
 
 def site_out(site: Site) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 
 from app.auth import Reader
+from app.contract import conform
 from app.db import SessionDep
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, absolute_url
 from app.responses import JSONResponse
@@ -45,7 +46,7 @@ def read_sync(
         next_url = f"{absolute_url(request, request.url.path)}?{urlencode(params)}"
         headers["Link"] = f'<{next_url}>; rel="next"'
     body = {
-        "data": page.items,
+        "data": conform(request, page.items),
         "meta": {"next_cursor": next_cursor, "has_more": page.has_more, "limit": limit},
         "links": {"next": next_url},
     }

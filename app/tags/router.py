@@ -2,6 +2,7 @@ from fastapi import APIRouter, Request
 
 from app import surrogate
 from app.auth import Reader
+from app.contract import sparse
 from app.crud import Resource, add_routes
 from app.db import SessionDep
 from app.models import Tag
@@ -15,7 +16,7 @@ from app.tags.schemas import FIELDS, TagCreate, TagOut, TagUpdate, tag_out
 router = APIRouter(prefix="/tags", tags=["tags"])
 
 
-@router.get("", response_model=Many[TagOut], responses=PROBLEM_RESPONSES)
+@router.get("", response_model=Many[sparse(TagOut)], responses=PROBLEM_RESPONSES)
 def list_tags(
     request: Request, session: SessionDep, page: PageDep, fields: FieldsDep, _: Reader
 ) -> JSONResponse:
@@ -26,7 +27,7 @@ def list_tags(
     return list_response(request, result, data, page.limit, keys=["tags"])
 
 
-@router.get("/{ref}", response_model=One[TagOut], responses=PROBLEM_RESPONSES)
+@router.get("/{ref}", response_model=One[sparse(TagOut)], responses=PROBLEM_RESPONSES)
 def read_tag(
     ref: str, request: Request, session: SessionDep, fields: FieldsDep, _: Reader
 ) -> JSONResponse:
@@ -46,7 +47,7 @@ RESOURCE = Resource(
     create=TagCreate,
     update=TagUpdate,
     out=lambda _session, row: tag_out(row),
-    out_schema=TagOut,
+    out_schema=sparse(TagOut),
     keys=lambda row: surrogate.object_change(
         ["tags", f"tag:{row.slug}"], shown_in_article_lists=True
     ),

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.auth import Admin
+from app.contract import conform
 from app.db import SessionDep
 from app.editorial import Editor, etag
 from app.models import DeliveryStatus
@@ -30,7 +31,8 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 PRIVATE = {"Cache-Control": "private, no-store"}
 
 
-def _one(data: dict, *, status: int = 200, **headers: str) -> JSONResponse:
+def _one(request: Request, data: dict, *, status: int = 200, **headers: str) -> JSONResponse:
+    data = conform(request, data)
     response = JSONResponse({"data": data}, status_code=status, headers={**PRIVATE, **headers})
     if "version" in data:  # a subscription: its ETag, for If-Match on the next change
         response.headers["etag"] = etag(data["version"], response.body)
@@ -44,6 +46,7 @@ def create_webhook(
     """Subscribe a URL to events. The signing `secret` is in this answer and nowhere else."""
     new = service.create_webhook(session, Editor.of(request, admin), data=body)
     return _one(
+        request,
         {**webhook_out(new.webhook), "secret": new.secret},
         status=201,
         Location=f"/v1/webhooks/{new.webhook.id}",
@@ -60,9 +63,9 @@ def list_webhooks(request: Request, session: SessionDep, page: PageDep, _: Admin
 
 
 @router.get("/{webhook_id}", response_model=One[WebhookOut], responses=WRITE_RESPONSES)
-def read_webhook(webhook_id: str, session: SessionDep, _: Admin) -> JSONResponse:
+def read_webhook(webhook_id: str, request: Request, session: SessionDep, _: Admin) -> JSONResponse:
     """One subscription."""
-    return _one(webhook_out(service.get_webhook(session, webhook_id=webhook_id)))
+    return _one(request, webhook_out(service.get_webhook(session, webhook_id=webhook_id)))
 
 
 @router.patch("/{webhook_id}", response_model=One[WebhookOut], responses=WRITE_RESPONSES)
@@ -75,7 +78,7 @@ def update_webhook(
     webhook = service.update_webhook(
         session, Editor.of(request, admin), webhook_id=webhook_id, data=body
     )
-    return _one(webhook_out(webhook))
+    return _one(request, webhook_out(webhook))
 
 
 @router.post(
@@ -97,7 +100,7 @@ def rotate_secret(
         webhook_id=webhook_id,
         expires_in=(body or SecretRotation()).expires_in,
     )
-    return _one({**webhook_out(new.webhook), "secret": new.secret})
+    return _one(request, {**webhook_out(new.webhook), "secret": new.secret})
 
 
 @router.delete("/{webhook_id}", status_code=204, responses=WRITE_RESPONSES)
@@ -136,11 +139,13 @@ def list_deliveries(
     response_model=One[DeliveryOut],
     responses=WRITE_RESPONSES,
 )
-def read_delivery(webhook_id: str, delivery_id: str, session: SessionDep, _: Admin) -> JSONResponse:
+def read_delivery(
+    webhook_id: str, delivery_id: str, request: Request, session: SessionDep, _: Admin
+) -> JSONResponse:
     """One delivery with its attempts."""
     delivery = service.get_delivery(session, webhook_id=webhook_id, delivery_id=delivery_id)
     log = service.attempts_of(session, [delivery.id])
-    return _one(delivery_out(delivery, log.get(delivery.id, [])))
+    return _one(request, delivery_out(delivery, log.get(delivery.id, [])))
 
 
 @router.post(
@@ -157,4 +162,4 @@ def redeliver(
         session, Editor.of(request, admin), webhook_id=webhook_id, delivery_id=delivery_id
     )
     log = service.attempts_of(session, [delivery.id])
-    return _one(delivery_out(delivery, log.get(delivery.id, [])), status=202)
+    return _one(request, delivery_out(delivery, log.get(delivery.id, [])), status=202)
