@@ -21,6 +21,7 @@ from app.auth import READ_OR_PREVIEW_LINK, Forbidden, Previewer, Reader
 from app.db import SessionDep
 from app.errors import InvalidParameter
 from app.formats.article import (
+    ACCEPT_PARAMETER,
     FORMAT_DESCRIPTION,
     FORMAT_RESPONSES,
     ArticleFormat,
@@ -160,7 +161,9 @@ def article_list_response(
     return list_response(request, result, data, page.limit, keys=keys)
 
 
-@router.get("", response_model=Many[ArticleSummary], responses=PROBLEM_RESPONSES)
+@router.get(
+    "", summary="List articles", response_model=Many[ArticleSummary], responses=PROBLEM_RESPONSES
+)
 def list_articles(
     request: Request,
     session: SessionDep,
@@ -178,8 +181,10 @@ def list_articles(
 
 @router.get(
     "/{ref}",
+    summary="Read an article",
     response_model=One[ArticleDetail],
     responses={**PROBLEM_RESPONSES, **FORMAT_RESPONSES},
+    openapi_extra={"parameters": [ACCEPT_PARAMETER]},
 )
 def read_article(
     ref: str,
@@ -219,6 +224,7 @@ def read_article(
 
 @router.post(
     "/{ref}/preview",
+    summary="Create a preview link",
     status_code=201,
     response_model=One[PreviewLink],
     responses=PROBLEM_RESPONSES,
@@ -238,5 +244,5 @@ def create_preview_link(
     return JSONResponse(
         {"data": {"token": token, "url": url, "expires_at": expires_at}},
         status_code=201,
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", "Location": url},
     )

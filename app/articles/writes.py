@@ -27,7 +27,7 @@ from app.editorial import EditorDep
 from app.models import Article, ArticleRevision
 from app.pagination import item_response
 from app.responses import JSONResponse
-from app.schemas import WRITE_RESPONSES, Many, One
+from app.schemas import PROBLEM_RESPONSES, WRITE_RESPONSES, Many, One
 from app.visibility import Viewer
 
 router = APIRouter(prefix="/articles", tags=["editorial"])
@@ -48,7 +48,13 @@ def written(
     return response
 
 
-@router.post("", status_code=201, response_model=One[ArticleDetail], responses=WRITE_RESPONSES)
+@router.post(
+    "",
+    summary="Create an article",
+    status_code=201,
+    response_model=One[ArticleDetail],
+    responses=WRITE_RESPONSES,
+)
 def create_article(
     body: ArticleCreate, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
@@ -57,7 +63,12 @@ def create_article(
     return written(request, session, article, status=201)
 
 
-@router.patch("/{ref}", response_model=One[ArticleDetail], responses=WRITE_RESPONSES)
+@router.patch(
+    "/{ref}",
+    summary="Update an article",
+    response_model=One[ArticleDetail],
+    responses=WRITE_RESPONSES,
+)
 def update_article(
     ref: str, body: ArticleUpdate, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
@@ -65,14 +76,19 @@ def update_article(
     return written(request, session, editing.update_article(session, who, ref=ref, data=body))
 
 
-@router.delete("/{ref}", status_code=204, responses=WRITE_RESPONSES)
+@router.delete("/{ref}", summary="Delete an article", status_code=204, responses=WRITE_RESPONSES)
 def delete_article(ref: str, session: SessionDep, who: EditorDep) -> Response:
     """Delete the article for good. Needs `If-Match`. To take a story down, unpublish it."""
     editing.delete_article(session, who, ref=ref)
     return Response(status_code=204)
 
 
-@router.post("/{ref}/publish", response_model=One[ArticleDetail], responses=WRITE_RESPONSES)
+@router.post(
+    "/{ref}/publish",
+    summary="Publish an article",
+    response_model=One[ArticleDetail],
+    responses=WRITE_RESPONSES,
+)
 def publish_article(
     ref: str,
     request: Request,
@@ -85,7 +101,12 @@ def publish_article(
     return written(request, session, article)
 
 
-@router.post("/{ref}/schedule", response_model=One[ArticleDetail], responses=WRITE_RESPONSES)
+@router.post(
+    "/{ref}/schedule",
+    summary="Schedule an article",
+    response_model=One[ArticleDetail],
+    responses=WRITE_RESPONSES,
+)
 def schedule_article(
     ref: str, body: ScheduleIn, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
@@ -93,7 +114,12 @@ def schedule_article(
     return written(request, session, editing.schedule_article(session, who, ref=ref, data=body))
 
 
-@router.post("/{ref}/unpublish", response_model=One[ArticleDetail], responses=WRITE_RESPONSES)
+@router.post(
+    "/{ref}/unpublish",
+    summary="Unpublish an article",
+    response_model=One[ArticleDetail],
+    responses=WRITE_RESPONSES,
+)
 def unpublish_article(
     ref: str, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
@@ -103,6 +129,7 @@ def unpublish_article(
 
 @router.post(
     "/{ref}/corrections",
+    summary="Add a correction",
     status_code=201,
     response_model=One[ArticleDetail],
     responses=WRITE_RESPONSES,
@@ -116,7 +143,11 @@ def add_correction(
 
 
 @router.post(
-    "/{ref}/related", status_code=201, response_model=One[ArticleDetail], responses=WRITE_RESPONSES
+    "/{ref}/related",
+    summary="Add a related card",
+    status_code=201,
+    response_model=One[ArticleDetail],
+    responses=WRITE_RESPONSES,
 )
 def add_related(
     ref: str, body: RelatedIn, request: Request, session: SessionDep, who: EditorDep
@@ -128,7 +159,10 @@ def add_related(
 
 
 @router.patch(
-    "/{ref}/related/{link_id}", response_model=One[ArticleDetail], responses=WRITE_RESPONSES
+    "/{ref}/related/{link_id}",
+    summary="Update a related card",
+    response_model=One[ArticleDetail],
+    responses=WRITE_RESPONSES,
 )
 def update_related(
     ref: str,
@@ -144,7 +178,10 @@ def update_related(
 
 
 @router.delete(
-    "/{ref}/related/{link_id}", response_model=One[ArticleDetail], responses=WRITE_RESPONSES
+    "/{ref}/related/{link_id}",
+    summary="Remove a related card",
+    response_model=One[ArticleDetail],
+    responses=WRITE_RESPONSES,
 )
 def delete_related(
     ref: str, link_id: str, request: Request, session: SessionDep, who: EditorDep
@@ -163,7 +200,12 @@ def _revision_summary(revision: ArticleRevision) -> dict:
     }
 
 
-@router.get("/{ref}/revisions", response_model=Many[RevisionSummary], responses=WRITE_RESPONSES)
+@router.get(
+    "/{ref}/revisions",
+    summary="List an article's revisions",
+    response_model=Many[RevisionSummary],
+    responses=PROBLEM_RESPONSES,
+)
 def list_revisions(ref: str, session: SessionDep, _: EditorDep) -> JSONResponse:
     """Every revision, newest first: its number (the version it made), action, key, time."""
     revisions = editing.list_revisions(session, ref=ref)
@@ -177,7 +219,12 @@ def list_revisions(ref: str, session: SessionDep, _: EditorDep) -> JSONResponse:
     )
 
 
-@router.get("/{ref}/revisions/{number}", response_model=One[RevisionOut], responses=WRITE_RESPONSES)
+@router.get(
+    "/{ref}/revisions/{number}",
+    summary="Read a revision",
+    response_model=One[RevisionOut],
+    responses=PROBLEM_RESPONSES,
+)
 def read_revision(ref: str, number: int, session: SessionDep, _: EditorDep) -> JSONResponse:
     """One revision with the article's editable state as that save left it."""
     revision = editing.get_revision(session, ref=ref, number=number)
@@ -191,8 +238,9 @@ def read_revision(ref: str, number: int, session: SessionDep, _: EditorDep) -> J
 
 @router.get(
     "/{ref}/revisions/{number}/diff",
+    summary="Compare two revisions",
     response_model=One[RevisionDiff],
-    responses=WRITE_RESPONSES,
+    responses=PROBLEM_RESPONSES,
 )
 def diff_revision(
     ref: str,
@@ -211,6 +259,7 @@ def diff_revision(
 
 @router.post(
     "/{ref}/revisions/{number}/restore",
+    summary="Restore a revision",
     response_model=One[ArticleDetail],
     responses=WRITE_RESPONSES,
 )

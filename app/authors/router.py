@@ -20,7 +20,7 @@ from app.schemas import PROBLEM_RESPONSES, Many, One
 router = APIRouter(prefix="/authors", tags=["authors"])
 
 
-@router.get("", response_model=Many[AuthorOut], responses=PROBLEM_RESPONSES)
+@router.get("", summary="List authors", response_model=Many[AuthorOut], responses=PROBLEM_RESPONSES)
 def list_authors(
     request: Request,
     session: SessionDep,
@@ -36,7 +36,9 @@ def list_authors(
     return list_response(request, result, data, page.limit, keys=["authors"])
 
 
-@router.get("/{ref}", response_model=One[AuthorOut], responses=PROBLEM_RESPONSES)
+@router.get(
+    "/{ref}", summary="Read an author", response_model=One[AuthorOut], responses=PROBLEM_RESPONSES
+)
 def read_author(
     ref: str, request: Request, session: SessionDep, fields: FieldsDep, _: Reader
 ) -> JSONResponse:
@@ -46,7 +48,12 @@ def read_author(
     return item_response(request, fields.apply(author_out(author)), keys=[f"author:{author.id}"])
 
 
-@router.get("/{ref}/articles", response_model=Many[ArticleSummary], responses=PROBLEM_RESPONSES)
+@router.get(
+    "/{ref}/articles",
+    summary="List an author's articles",
+    response_model=Many[ArticleSummary],
+    responses=PROBLEM_RESPONSES,
+)
 def list_author_articles(
     ref: str,
     request: Request,

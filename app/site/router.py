@@ -13,14 +13,25 @@ from app.site.schemas import FIELDS, SiteOut, SiteUpdate, site_out
 router = APIRouter(tags=["site"])
 
 
-@router.get("/site", response_model=One[SiteOut], responses=PROBLEM_RESPONSES)
+@router.get(
+    "/site",
+    summary="Read the site settings",
+    response_model=One[SiteOut],
+    responses=PROBLEM_RESPONSES,
+)
 def read_site(request: Request, session: SessionDep, fields: FieldsDep, _: Reader) -> JSONResponse:
     """The publication: name, URL, time zone, language and the membership banner."""
     fields.check(FIELDS)
     return item_response(request, fields.apply(site_out(service.get_site(session))), keys=["site"])
 
 
-@router.patch("/site", response_model=One[SiteOut], responses=WRITE_RESPONSES, tags=["editorial"])
+@router.patch(
+    "/site",
+    summary="Update the site settings",
+    response_model=One[SiteOut],
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
+)
 def update_site(
     body: SiteUpdate, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
