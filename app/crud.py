@@ -202,6 +202,7 @@ def remove(session: Session, who: Editor, resource: Resource, ref: str) -> None:
 def add_routes(router: APIRouter, resource: Resource) -> None:
     """`POST`, `PATCH /{ref}` and `DELETE /{ref}` for `resource` on `router`."""
     name, label = resource.name, resource.label
+    a_label = f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
     private = {"Cache-Control": "private, no-store"}
 
     def answer(request: Request, session: Session, row: Any, status: int = 200) -> JSONResponse:
@@ -244,8 +245,8 @@ def add_routes(router: APIRouter, resource: Resource) -> None:
             status_code=201,
             response_model=One[resource.out_schema],
             name=f"create_{name}",
-            summary=f"Create a {label}",
-            description=f"Create a {label}. Send `Idempotency-Key` so that a retry cannot "
+            summary=f"Create {a_label}",
+            description=f"Create {a_label}. Send `Idempotency-Key` so that a retry cannot "
             "make a twin.",
             **common,
         )
@@ -255,7 +256,7 @@ def add_routes(router: APIRouter, resource: Resource) -> None:
         methods=["PATCH"],
         response_model=One[resource.out_schema],
         name=f"update_{name}",
-        summary=f"Change a {label}",
+        summary=f"Update {a_label}",
         description="A JSON merge patch. Needs `If-Match` with the ETag of the version you "
         "edited: 428 without it, 412 when someone saved since.",
         **common,
@@ -266,7 +267,7 @@ def add_routes(router: APIRouter, resource: Resource) -> None:
         methods=["DELETE"],
         status_code=204,
         name=f"delete_{name}",
-        summary=f"Delete a {label}",
+        summary=f"Delete {a_label}",
         description="Needs `If-Match`. Refused (409) while other content uses it.",
         **common,
     )

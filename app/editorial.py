@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from app.auth import Principal, Writer
+from app.auth import Admin, Principal, Writer
 from app.db import utcnow
 from app.errors import NotFound, PreconditionFailed, PreconditionRequired
 from app.idempotency import Hold, hold_of, seal
@@ -75,7 +75,16 @@ def editor(request: Request, principal: Writer) -> Editor:
     return Editor.of(request, principal)
 
 
+def admin_editor(request: Request, principal: Admin) -> Editor:
+    """The editor of an `admin` object (a webhook) that is changed against its ETag."""
+    return Editor.of(request, principal)
+
+
+# A route that depends on one of these reads `If-Match` when it changes an object that
+# exists (PATCH, DELETE, a POST under its path): the OpenAPI document declares it so.
 EditorDep = Annotated[Editor, Depends(editor)]
+AdminEditorDep = Annotated[Editor, Depends(admin_editor)]
+EDITOR_DEPENDENCIES = (editor, admin_editor)
 
 
 def audit(

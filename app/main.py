@@ -16,6 +16,7 @@ from app.api import v1
 from app.config import get_settings
 from app.edge import Edge
 from app.errors import install_error_handlers
+from app.openapi import install as install_openapi
 from app.ops import router as ops
 
 _DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -26,7 +27,42 @@ sections, tags and the News Feed, as versioned JSON.
 
 Lists use the envelope `{"data": [...], "meta": {...}, "links": {...}}` with opaque keyset
 cursors; errors are RFC 9457 `application/problem+json`.
+
+A key goes in `Authorization: Bearer <key>` or `X-API-Key` (feeds and the stream also take
+`?api_key=`); reads need none while anonymous reads are on (the default). Every answer carries
+`X-Request-ID` and the `RateLimit` fields; published reads have `ETag` and `Last-Modified` and
+answer `If-None-Match`/`If-Modified-Since` with 304; changes to an object need `If-Match`; a
+POST with `Idempotency-Key` is never made twice.
 """
+
+TAGS = [
+    {
+        "name": "articles",
+        "description": "Published stories: lists, filters, full-text search, "
+        "one article as JSON, ninjs or JSON-LD, preview links.",
+    },
+    {
+        "name": "editorial",
+        "description": "Editorial changes (`content:write`): create, update "
+        "with `If-Match`, delete, publish, schedule, corrections, related cards, revisions.",
+    },
+    {"name": "authors", "description": "People and collective desks, and their articles."},
+    {
+        "name": "photos",
+        "description": "Photos with caption, credit, rights and renditions; uploads.",
+    },
+    {"name": "sections", "description": "Sections, in navigation order."},
+    {"name": "tags", "description": "Tags."},
+    {"name": "feed", "description": "The News Feed: entries, and their live stream (SSE)."},
+    {"name": "site", "description": "The publication's settings and membership banner."},
+    {"name": "formats", "description": "RSS, Atom and JSON Feed; the Google News sitemap."},
+    {"name": "popular", "description": "View beacons and the most read articles."},
+    {"name": "sync", "description": "The ordered log of changes, for offline caches and mirrors."},
+    {"name": "keys", "description": "API keys and their usage (`admin`)."},
+    {"name": "webhooks", "description": "Webhook subscriptions and deliveries (`admin`)."},
+    {"name": "audit", "description": "Every change, with the key that made it (`admin`)."},
+    {"name": "operations", "description": "Liveness, readiness and metrics."},
+]
 
 
 class MediaFiles(StaticFiles):
@@ -45,10 +81,12 @@ def create_app() -> FastAPI:
         title="Byline",
         version=__version__,
         description=DESCRIPTION,
+        openapi_tags=TAGS,
         docs_url=None,
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(v1)
     app.include_router(ops)
     app.mount("/docs-assets", StaticFiles(directory=_DOCS_ASSETS), name="docs-assets")

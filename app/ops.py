@@ -8,23 +8,28 @@ from app.errors import ServiceUnavailable
 from app.metrics import CONTENT_TYPE, exposition
 from app.migrate import current_revision, head_revision
 from app.responses import JSONResponse
+from app.schemas import PROBLEMS, Problem
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", summary="Liveness")
 def healthz() -> JSONResponse:
     """The process is up."""
     return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def metrics() -> Response:
     """Prometheus metrics of every worker: requests, latency, render-cache results."""
     return Response(exposition(), media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    summary="Readiness",
+    responses={503: {"model": Problem, "description": PROBLEMS[503]}},
+)
 def readyz(session: SessionDep) -> JSONResponse:
     """The database answers and its schema is at the newest migration."""
     try:

@@ -1,4 +1,5 @@
-"""Envelopes shared by every resource, for the OpenAPI document."""
+"""Envelopes shared by every resource, and the problems any of them can answer, for the
+OpenAPI document (`app/openapi.py` gives every error answer the `Problem` schema)."""
 
 from typing import Generic, TypeVar
 
@@ -27,15 +28,40 @@ class Many(BaseModel, Generic[T]):
     links: ListLinks
 
 
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
 class Problem(BaseModel):
+    """An RFC 9457 problem, sent as `application/problem+json`."""
+
     type: str
     title: str
     status: int
     detail: str
     instance: str | None = None
     request_id: str | None = None
-    errors: list[dict[str, str]] | None = None
+    errors: list[FieldError] | None = None
 
+
+# What each problem status means, for every operation that can give it.
+PROBLEMS: dict[int, str] = {
+    400: "Invalid or unknown parameter",
+    401: "No key where one is needed, or a bad, revoked or expired key",
+    403: "The key lacks the scope",
+    404: "Not found",
+    405: "This path does not take that method; `Allow` lists those it takes",
+    409: "Conflicts with the current state (a taken slug), or the Idempotency-Key is in use",
+    412: "If-Match names a version that is no longer current",
+    413: "The body is larger than the limit",
+    415: "The body is not JSON (or multipart where files go)",
+    422: "Invalid input; `errors` names each field and what is wrong with it",
+    428: "If-Match is required",
+    429: "Over the rate limit; see Retry-After",
+    500: "The server failed; `request_id` identifies the failure in its logs",
+    503: "Not ready: the database is unreachable or its schema is not current",
+}
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"model": Problem, "description": "Invalid or unknown parameter"},

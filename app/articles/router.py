@@ -22,6 +22,7 @@ from app.contract import conform
 from app.db import SessionDep
 from app.errors import InvalidParameter
 from app.formats.article import (
+    ACCEPT_PARAMETER,
     FORMAT_DESCRIPTION,
     FORMAT_RESPONSES,
     ArticleFormat,
@@ -161,7 +162,12 @@ def article_list_response(
     return list_response(request, result, data, page.limit, keys=keys)
 
 
-@router.get("", response_model=Many[ArticleSummaryAnswer], responses=PROBLEM_RESPONSES)
+@router.get(
+    "",
+    summary="List articles",
+    response_model=Many[ArticleSummaryAnswer],
+    responses=PROBLEM_RESPONSES,
+)
 def list_articles(
     request: Request,
     session: SessionDep,
@@ -179,8 +185,10 @@ def list_articles(
 
 @router.get(
     "/{ref}",
+    summary="Read an article",
     response_model=One[ArticleDetailAnswer],
     responses={**PROBLEM_RESPONSES, **FORMAT_RESPONSES},
+    openapi_extra={"parameters": [ACCEPT_PARAMETER]},
 )
 def read_article(
     ref: str,
@@ -222,6 +230,7 @@ def read_article(
 
 @router.post(
     "/{ref}/preview",
+    summary="Create a preview link",
     status_code=201,
     response_model=One[PreviewLink],
     responses=PROBLEM_RESPONSES,
@@ -241,5 +250,5 @@ def create_preview_link(
     return JSONResponse(
         {"data": conform(request, {"token": token, "url": url, "expires_at": expires_at})},
         status_code=201,
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", "Location": url},
     )

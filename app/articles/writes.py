@@ -28,7 +28,7 @@ from app.editorial import EditorDep
 from app.models import Article, ArticleRevision
 from app.pagination import item_response
 from app.responses import JSONResponse
-from app.schemas import WRITE_RESPONSES, Many, One
+from app.schemas import PROBLEM_RESPONSES, WRITE_RESPONSES, Many, One
 from app.visibility import Viewer
 
 router = APIRouter(prefix="/articles", tags=["editorial"])
@@ -50,7 +50,11 @@ def written(
 
 
 @router.post(
-    "", status_code=201, response_model=One[ArticleDetailAnswer], responses=WRITE_RESPONSES
+    "",
+    summary="Create an article",
+    status_code=201,
+    response_model=One[ArticleDetailAnswer],
+    responses=WRITE_RESPONSES,
 )
 def create_article(
     body: ArticleCreate, request: Request, session: SessionDep, who: EditorDep
@@ -60,7 +64,12 @@ def create_article(
     return written(request, session, article, status=201)
 
 
-@router.patch("/{ref}", response_model=One[ArticleDetailAnswer], responses=WRITE_RESPONSES)
+@router.patch(
+    "/{ref}",
+    summary="Update an article",
+    response_model=One[ArticleDetailAnswer],
+    responses=WRITE_RESPONSES,
+)
 def update_article(
     ref: str, body: ArticleUpdate, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
@@ -68,14 +77,19 @@ def update_article(
     return written(request, session, editing.update_article(session, who, ref=ref, data=body))
 
 
-@router.delete("/{ref}", status_code=204, responses=WRITE_RESPONSES)
+@router.delete("/{ref}", summary="Delete an article", status_code=204, responses=WRITE_RESPONSES)
 def delete_article(ref: str, session: SessionDep, who: EditorDep) -> Response:
     """Delete the article for good. Needs `If-Match`. To take a story down, unpublish it."""
     editing.delete_article(session, who, ref=ref)
     return Response(status_code=204)
 
 
-@router.post("/{ref}/publish", response_model=One[ArticleDetailAnswer], responses=WRITE_RESPONSES)
+@router.post(
+    "/{ref}/publish",
+    summary="Publish an article",
+    response_model=One[ArticleDetailAnswer],
+    responses=WRITE_RESPONSES,
+)
 def publish_article(
     ref: str,
     request: Request,
@@ -88,7 +102,12 @@ def publish_article(
     return written(request, session, article)
 
 
-@router.post("/{ref}/schedule", response_model=One[ArticleDetailAnswer], responses=WRITE_RESPONSES)
+@router.post(
+    "/{ref}/schedule",
+    summary="Schedule an article",
+    response_model=One[ArticleDetailAnswer],
+    responses=WRITE_RESPONSES,
+)
 def schedule_article(
     ref: str, body: ScheduleIn, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
@@ -96,7 +115,12 @@ def schedule_article(
     return written(request, session, editing.schedule_article(session, who, ref=ref, data=body))
 
 
-@router.post("/{ref}/unpublish", response_model=One[ArticleDetailAnswer], responses=WRITE_RESPONSES)
+@router.post(
+    "/{ref}/unpublish",
+    summary="Unpublish an article",
+    response_model=One[ArticleDetailAnswer],
+    responses=WRITE_RESPONSES,
+)
 def unpublish_article(
     ref: str, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
@@ -106,6 +130,7 @@ def unpublish_article(
 
 @router.post(
     "/{ref}/corrections",
+    summary="Add a correction",
     status_code=201,
     response_model=One[ArticleDetailAnswer],
     responses=WRITE_RESPONSES,
@@ -120,6 +145,7 @@ def add_correction(
 
 @router.post(
     "/{ref}/related",
+    summary="Add a related card",
     status_code=201,
     response_model=One[ArticleDetailAnswer],
     responses=WRITE_RESPONSES,
@@ -134,7 +160,10 @@ def add_related(
 
 
 @router.patch(
-    "/{ref}/related/{link_id}", response_model=One[ArticleDetailAnswer], responses=WRITE_RESPONSES
+    "/{ref}/related/{link_id}",
+    summary="Update a related card",
+    response_model=One[ArticleDetailAnswer],
+    responses=WRITE_RESPONSES,
 )
 def update_related(
     ref: str,
@@ -150,7 +179,10 @@ def update_related(
 
 
 @router.delete(
-    "/{ref}/related/{link_id}", response_model=One[ArticleDetailAnswer], responses=WRITE_RESPONSES
+    "/{ref}/related/{link_id}",
+    summary="Remove a related card",
+    response_model=One[ArticleDetailAnswer],
+    responses=WRITE_RESPONSES,
 )
 def delete_related(
     ref: str, link_id: str, request: Request, session: SessionDep, who: EditorDep
@@ -169,7 +201,12 @@ def _revision_summary(revision: ArticleRevision) -> dict:
     }
 
 
-@router.get("/{ref}/revisions", response_model=Many[RevisionSummary], responses=WRITE_RESPONSES)
+@router.get(
+    "/{ref}/revisions",
+    summary="List an article's revisions",
+    response_model=Many[RevisionSummary],
+    responses=PROBLEM_RESPONSES,
+)
 def list_revisions(ref: str, request: Request, session: SessionDep, _: EditorDep) -> JSONResponse:
     """Every revision, newest first: its number (the version it made), action, key, time."""
     revisions = editing.list_revisions(session, ref=ref)
@@ -183,7 +220,12 @@ def list_revisions(ref: str, request: Request, session: SessionDep, _: EditorDep
     )
 
 
-@router.get("/{ref}/revisions/{number}", response_model=One[RevisionOut], responses=WRITE_RESPONSES)
+@router.get(
+    "/{ref}/revisions/{number}",
+    summary="Read a revision",
+    response_model=One[RevisionOut],
+    responses=PROBLEM_RESPONSES,
+)
 def read_revision(
     ref: str, number: int, request: Request, session: SessionDep, _: EditorDep
 ) -> JSONResponse:
@@ -199,8 +241,9 @@ def read_revision(
 
 @router.get(
     "/{ref}/revisions/{number}/diff",
+    summary="Compare two revisions",
     response_model=One[RevisionDiff],
-    responses=WRITE_RESPONSES,
+    responses=PROBLEM_RESPONSES,
 )
 def diff_revision(
     ref: str,
@@ -220,6 +263,7 @@ def diff_revision(
 
 @router.post(
     "/{ref}/revisions/{number}/restore",
+    summary="Restore a revision",
     response_model=One[ArticleDetailAnswer],
     responses=WRITE_RESPONSES,
 )

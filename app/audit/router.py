@@ -13,7 +13,7 @@ from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, Many
 from app.timeparams import as_utc
 
-router = APIRouter(prefix="/audit", tags=["keys"])
+router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 class AuditEventOut(BaseModel):
@@ -33,7 +33,12 @@ def event_out(event: AuditEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in AuditEventOut.model_fields}
 
 
-@router.get("", response_model=Many[AuditEventOut], responses=PROBLEM_RESPONSES)
+@router.get(
+    "",
+    summary="List the audit log",
+    response_model=Many[AuditEventOut],
+    responses=PROBLEM_RESPONSES,
+)
 def list_audit(
     request: Request,
     session: SessionDep,

@@ -21,7 +21,9 @@ from app.schemas import PROBLEM_RESPONSES, Many, One
 router = APIRouter(prefix="/authors", tags=["authors"])
 
 
-@router.get("", response_model=Many[sparse(AuthorOut)], responses=PROBLEM_RESPONSES)
+@router.get(
+    "", summary="List authors", response_model=Many[sparse(AuthorOut)], responses=PROBLEM_RESPONSES
+)
 def list_authors(
     request: Request,
     session: SessionDep,
@@ -37,7 +39,12 @@ def list_authors(
     return list_response(request, result, data, page.limit, keys=["authors"])
 
 
-@router.get("/{ref}", response_model=One[sparse(AuthorOut)], responses=PROBLEM_RESPONSES)
+@router.get(
+    "/{ref}",
+    summary="Read an author",
+    response_model=One[sparse(AuthorOut)],
+    responses=PROBLEM_RESPONSES,
+)
 def read_author(
     ref: str, request: Request, session: SessionDep, fields: FieldsDep, _: Reader
 ) -> JSONResponse:
@@ -48,7 +55,10 @@ def read_author(
 
 
 @router.get(
-    "/{ref}/articles", response_model=Many[ArticleSummaryAnswer], responses=PROBLEM_RESPONSES
+    "/{ref}/articles",
+    summary="List an author's articles",
+    response_model=Many[ArticleSummaryAnswer],
+    responses=PROBLEM_RESPONSES,
 )
 def list_author_articles(
     ref: str,

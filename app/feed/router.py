@@ -32,7 +32,12 @@ def _keys(entry: FeedEntry) -> set[str]:
     return keys
 
 
-@router.get("", response_model=Many[sparse(FeedEntryOut)], responses=PROBLEM_RESPONSES)
+@router.get(
+    "",
+    summary="List News Feed entries",
+    response_model=Many[sparse(FeedEntryOut)],
+    responses=PROBLEM_RESPONSES,
+)
 def list_feed(
     request: Request,
     session: SessionDep,
@@ -67,6 +72,7 @@ def _stream_start(
 
 @router.get(
     "/stream",
+    summary="Stream News Feed entries (Server-Sent Events)",
     # Never kept; its "latency" in the metrics is how long a connection stayed.
     dependencies=[Depends(RouteOptions(kept=False, resource="stream"))],
     response_class=EventSourceResponse,
@@ -94,13 +100,18 @@ async def stream_feed(
         yield event
 
 
-@router.get("/{entry_id}", response_model=One[sparse(FeedEntryOut)], responses=PROBLEM_RESPONSES)
+@router.get(
+    "/{ref}",
+    summary="Read a News Feed entry",
+    response_model=One[sparse(FeedEntryOut)],
+    responses=PROBLEM_RESPONSES,
+)
 def read_feed_entry(
-    entry_id: str, request: Request, session: SessionDep, fields: FieldsDep, viewer: Reader
+    ref: str, request: Request, session: SessionDep, fields: FieldsDep, viewer: Reader
 ) -> JSONResponse:
     """One News Feed entry."""
     fields.check(FIELDS)
-    entry, slug = service.get_entry(session, entry_id=entry_id, viewer=viewer)
+    entry, slug = service.get_entry(session, entry_id=ref, viewer=viewer)
     return item_response(request, fields.apply(feed_entry_out(entry, slug)), keys=_keys(entry))
 
 

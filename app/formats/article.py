@@ -26,6 +26,14 @@ FORMAT_DESCRIPTION = (
     "NewsArticle). The other formats are the document itself, without the `data` envelope."
 )
 _DOCUMENT = {"schema": {"type": "object", "additionalProperties": True}}
+# For the document: the route reads `Accept` itself (`negotiate`), so it is declared here.
+ACCEPT_PARAMETER = {
+    "name": "Accept",
+    "in": "header",
+    "required": False,
+    "description": f"`{NINJS}` chooses ninjs 2.2 when `format=` is not given.",
+    "schema": {"type": "string"},
+}
 FORMAT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {NINJS: _DOCUMENT, JSON_LD: _DOCUMENT}},
 }

@@ -49,7 +49,7 @@ _FEED_ROUTE: dict[str, Any] = {
 }
 
 
-@router.get("/feeds/site.{ext}", **_FEED_ROUTE)
+@router.get("/feeds/site.{ext}", summary="Site feed (RSS, Atom, JSON Feed)", **_FEED_ROUTE)
 def site_feed(
     ext: FeedExt,
     request: Request,
@@ -62,7 +62,7 @@ def site_feed(
     return _feed(request, session, viewer, kind="site", ref=None, ext=ext, limit=limit)
 
 
-@router.get("/feeds/{kind}/{ref}.{ext}", **_FEED_ROUTE)
+@router.get("/feeds/{kind}/{ref}.{ext}", summary="Section, tag or author feed", **_FEED_ROUTE)
 def scoped_feed(
     kind: Annotated[str, Path(description="`section`, `tag` or `author`.")],
     ref: Annotated[str, Path(description="Its slug or id.")],
@@ -140,6 +140,7 @@ def _feed_info(
 
 @router.get(
     "/sitemaps/news.xml",
+    summary="Google News sitemap",
     # A 48-hour window moves without a write: rendered afresh every five minutes.
     dependencies=[Depends(RouteOptions(max_age=300))],
     response_class=Response,

@@ -16,7 +16,13 @@ from app.schemas import PROBLEM_RESPONSES, Many, One
 router = APIRouter(prefix="/keys", tags=["keys"])
 
 
-@router.post("", status_code=201, response_model=One[KeyCreated], responses=PROBLEM_RESPONSES)
+@router.post(
+    "",
+    summary="Create an API key",
+    status_code=201,
+    response_model=One[KeyCreated],
+    responses=PROBLEM_RESPONSES,
+)
 def create_key(
     body: KeyCreate, request: Request, session: SessionDep, admin: Admin
 ) -> JSONResponse:
@@ -25,18 +31,20 @@ def create_key(
     return JSONResponse(
         {"data": conform(request, {**key_out(new.key), "secret": new.secret})},
         status_code=201,
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", "Location": f"/v1/keys/{new.key.id}"},
     )
 
 
-@router.get("", response_model=Many[KeyOut], responses=PROBLEM_RESPONSES)
+@router.get("", summary="List API keys", response_model=Many[KeyOut], responses=PROBLEM_RESPONSES)
 def list_keys(request: Request, session: SessionDep, page: PageDep, _: Admin) -> JSONResponse:
     """Keys, newest first (revoked ones too); never their secrets."""
     result = service.list_keys(session, page=page)
     return list_response(request, result, [key_out(k) for k in result.items], page.limit)
 
 
-@router.get("/{key_id}", response_model=One[KeyOut], responses=PROBLEM_RESPONSES)
+@router.get(
+    "/{key_id}", summary="Read an API key", response_model=One[KeyOut], responses=PROBLEM_RESPONSES
+)
 def read_key(key_id: str, request: Request, session: SessionDep, _: Admin) -> JSONResponse:
     """One key."""
     return JSONResponse(
@@ -44,14 +52,21 @@ def read_key(key_id: str, request: Request, session: SessionDep, _: Admin) -> JS
     )
 
 
-@router.delete("/{key_id}", status_code=204, responses=PROBLEM_RESPONSES)
+@router.delete(
+    "/{key_id}", summary="Revoke an API key", status_code=204, responses=PROBLEM_RESPONSES
+)
 def revoke_key(key_id: str, request: Request, session: SessionDep, admin: Admin) -> Response:
     """Revoke a key: it stops working on every worker within seconds."""
     service.revoke_key(session, key_id=key_id, who=Editor.of(request, admin))
     return Response(status_code=204)
 
 
-@router.get("/{key_id}/usage", response_model=Many[UsageDay], responses=PROBLEM_RESPONSES)
+@router.get(
+    "/{key_id}/usage",
+    summary="Read a key's usage",
+    response_model=Many[UsageDay],
+    responses=PROBLEM_RESPONSES,
+)
 def key_usage(
     key_id: str,
     request: Request,

@@ -13,6 +13,7 @@ from app.db import SessionDep, get_engine
 from app.editorial import EditorDep
 from app.errors import ValidationFailed
 from app.models import Photo
+from app.openapi import component, properties_of
 from app.pagination import absolute_url, item_response
 from app.photos import service
 from app.photos.schemas import (
@@ -32,13 +33,15 @@ from app.schemas import PROBLEM_RESPONSES, WRITE_RESPONSES, One
 router = APIRouter(prefix="/photos", tags=["photos"])
 
 
-@router.get("/{photo_id}", response_model=One[PhotoAnswer], responses=PROBLEM_RESPONSES)
+@router.get(
+    "/{ref}", summary="Read a photo", response_model=One[PhotoAnswer], responses=PROBLEM_RESPONSES
+)
 def read_photo(
-    photo_id: str, request: Request, session: SessionDep, fields: FieldsDep, viewer: Reader
+    ref: str, request: Request, session: SessionDep, fields: FieldsDep, viewer: Reader
 ) -> JSONResponse:
     """A photo with caption, credit, photographer, agency, alt text, size, renditions, rights."""
     fields.check(FIELDS)
-    photo = service.get_photo(session, photo_id=photo_id, viewer=viewer)
+    photo = service.get_photo(session, photo_id=ref, viewer=viewer)
     return item_response(request, fields.apply(photo_out(photo)), keys=photo_keys(photo))
 
 
@@ -74,6 +77,7 @@ async def _metadata_from_form(request: Request) -> tuple[PhotoMetadata, bytes]:
 
 @router.post(
     "",
+    summary="Upload or link a photo",
     # Takes the image itself as multipart, up to MAX_UPLOAD_MB.
     dependencies=[Depends(RouteOptions(upload=True))],
     status_code=201,
@@ -90,11 +94,11 @@ async def _metadata_from_form(request: Request) -> tuple[PhotoMetadata, bytes]:
                         "required": ["file"],
                         "properties": {
                             "file": {"type": "string", "format": "binary"},
-                            **PhotoMetadata.model_json_schema()["properties"],
+                            **properties_of(PhotoMetadata),
                         },
                     }
                 },
-                "application/json": {"schema": PhotoCreate.model_json_schema()},
+                "application/json": {"schema": component(PhotoCreate)},
             },
         }
     },

@@ -60,6 +60,7 @@ def _count_view(session: SessionDep, ref: str, viewer: Viewer) -> None:
 
 @router.post(
     "/articles/{ref}/views",
+    summary="Record a view",
     status_code=204,
     response_class=Response,
     responses={**PROBLEM_RESPONSES, 204: {"description": "Counted"}},
@@ -87,6 +88,7 @@ async def record_view(ref: str, request: Request, session: SessionDep, viewer: R
 
 @router.get(
     "/popular",
+    summary="List the most read articles",
     # View counts move without a content write: rendered afresh every 30 seconds.
     dependencies=[Depends(RouteOptions(max_age=30))],
     response_model=Many[sparse(PopularArticle, keep=("id", "views"))],

@@ -16,7 +16,12 @@ from app.sections.schemas import FIELDS, SectionCreate, SectionOut, SectionUpdat
 router = APIRouter(prefix="/sections", tags=["sections"])
 
 
-@router.get("", response_model=Many[sparse(SectionOut)], responses=PROBLEM_RESPONSES)
+@router.get(
+    "",
+    summary="List sections",
+    response_model=Many[sparse(SectionOut)],
+    responses=PROBLEM_RESPONSES,
+)
 def list_sections(
     request: Request, session: SessionDep, page: PageDep, fields: FieldsDep, _: Reader
 ) -> JSONResponse:
@@ -27,7 +32,12 @@ def list_sections(
     return list_response(request, result, data, page.limit, keys=["sections"])
 
 
-@router.get("/{ref}", response_model=One[sparse(SectionOut)], responses=PROBLEM_RESPONSES)
+@router.get(
+    "/{ref}",
+    summary="Read a section",
+    response_model=One[sparse(SectionOut)],
+    responses=PROBLEM_RESPONSES,
+)
 def read_section(
     ref: str, request: Request, session: SessionDep, fields: FieldsDep, _: Reader
 ) -> JSONResponse:

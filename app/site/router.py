@@ -13,7 +13,12 @@ from app.site.schemas import FIELDS, SiteAnswer, SiteUpdate, site_out
 router = APIRouter(tags=["site"])
 
 
-@router.get("/site", response_model=One[SiteAnswer], responses=PROBLEM_RESPONSES)
+@router.get(
+    "/site",
+    summary="Read the site settings",
+    response_model=One[SiteAnswer],
+    responses=PROBLEM_RESPONSES,
+)
 def read_site(request: Request, session: SessionDep, fields: FieldsDep, _: Reader) -> JSONResponse:
     """The publication: name, URL, time zone, language, logo and the membership banner."""
     fields.check(FIELDS)
@@ -22,6 +27,7 @@ def read_site(request: Request, session: SessionDep, fields: FieldsDep, _: Reade
 
 @router.patch(
     "/site",
+    summary="Update the site settings",
     response_model=One[SiteAnswer],
     responses=WRITE_RESPONSES,
     tags=["editorial"],

@@ -15,7 +15,12 @@ from app.sync.schemas import SyncPageOut
 router = APIRouter(prefix="/sync", tags=["sync"])
 
 
-@router.get("", response_model=SyncPageOut, responses=PROBLEM_RESPONSES)
+@router.get(
+    "",
+    summary="Read changes since a cursor",
+    response_model=SyncPageOut,
+    responses=PROBLEM_RESPONSES,
+)
 def read_sync(
     request: Request,
     session: SessionDep,

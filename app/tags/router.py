@@ -16,7 +16,9 @@ from app.tags.schemas import FIELDS, TagCreate, TagOut, TagUpdate, tag_out
 router = APIRouter(prefix="/tags", tags=["tags"])
 
 
-@router.get("", response_model=Many[sparse(TagOut)], responses=PROBLEM_RESPONSES)
+@router.get(
+    "", summary="List tags", response_model=Many[sparse(TagOut)], responses=PROBLEM_RESPONSES
+)
 def list_tags(
     request: Request, session: SessionDep, page: PageDep, fields: FieldsDep, _: Reader
 ) -> JSONResponse:
@@ -27,7 +29,9 @@ def list_tags(
     return list_response(request, result, data, page.limit, keys=["tags"])
 
 
-@router.get("/{ref}", response_model=One[sparse(TagOut)], responses=PROBLEM_RESPONSES)
+@router.get(
+    "/{ref}", summary="Read a tag", response_model=One[sparse(TagOut)], responses=PROBLEM_RESPONSES
+)
 def read_tag(
     ref: str, request: Request, session: SessionDep, fields: FieldsDep, _: Reader
 ) -> JSONResponse:

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query, Request, Response
 from app.auth import Admin
 from app.contract import conform
 from app.db import SessionDep
-from app.editorial import Editor, etag
+from app.editorial import AdminEditorDep, Editor, etag
 from app.models import DeliveryStatus
 from app.pagination import PageDep, list_response
 from app.responses import JSONResponse
-from app.schemas import WRITE_RESPONSES, Many, One
+from app.schemas import PROBLEM_RESPONSES, WRITE_RESPONSES, Many, One
 from app.webhooks import service
 from app.webhooks.schemas import (
     DeliveryOut,
@@ -39,7 +39,13 @@ def _one(request: Request, data: dict, *, status: int = 200, **headers: str) -> 
     return response
 
 
-@router.post("", status_code=201, response_model=One[WebhookCreated], responses=WRITE_RESPONSES)
+@router.post(
+    "",
+    summary="Create a webhook",
+    status_code=201,
+    response_model=One[WebhookCreated],
+    responses=WRITE_RESPONSES,
+)
 def create_webhook(
     body: WebhookCreate, request: Request, session: SessionDep, admin: Admin
 ) -> JSONResponse:
@@ -53,7 +59,9 @@ def create_webhook(
     )
 
 
-@router.get("", response_model=Many[WebhookOut], responses=WRITE_RESPONSES)
+@router.get(
+    "", summary="List webhooks", response_model=Many[WebhookOut], responses=PROBLEM_RESPONSES
+)
 def list_webhooks(request: Request, session: SessionDep, page: PageDep, _: Admin) -> JSONResponse:
     """Subscriptions, newest first; never their secrets."""
     result = service.list_webhooks(session, page=page)
@@ -62,33 +70,48 @@ def list_webhooks(request: Request, session: SessionDep, page: PageDep, _: Admin
     return response
 
 
-@router.get("/{webhook_id}", response_model=One[WebhookOut], responses=WRITE_RESPONSES)
+@router.get(
+    "/{webhook_id}",
+    summary="Read a webhook",
+    response_model=One[WebhookOut],
+    responses=PROBLEM_RESPONSES,
+)
 def read_webhook(webhook_id: str, request: Request, session: SessionDep, _: Admin) -> JSONResponse:
     """One subscription."""
     return _one(request, webhook_out(service.get_webhook(session, webhook_id=webhook_id)))
 
 
-@router.patch("/{webhook_id}", response_model=One[WebhookOut], responses=WRITE_RESPONSES)
+@router.patch(
+    "/{webhook_id}",
+    summary="Update a webhook",
+    response_model=One[WebhookOut],
+    responses=WRITE_RESPONSES,
+)
 def update_webhook(
-    webhook_id: str, body: WebhookUpdate, request: Request, session: SessionDep, admin: Admin
+    webhook_id: str,
+    body: WebhookUpdate,
+    request: Request,
+    session: SessionDep,
+    who: AdminEditorDep,
 ) -> JSONResponse:
     """Change the URL, the events, the description, or pause it (`active: false`: it gets
     no new events, and deliveries under way wait until it is active again). Needs
     `If-Match`: 428 without it, 412 when it changed since."""
-    webhook = service.update_webhook(
-        session, Editor.of(request, admin), webhook_id=webhook_id, data=body
-    )
+    webhook = service.update_webhook(session, who, webhook_id=webhook_id, data=body)
     return _one(request, webhook_out(webhook))
 
 
 @router.post(
-    "/{webhook_id}/rotate-secret", response_model=One[WebhookCreated], responses=WRITE_RESPONSES
+    "/{webhook_id}/rotate-secret",
+    summary="Rotate a webhook's secret",
+    response_model=One[WebhookCreated],
+    responses=WRITE_RESPONSES,
 )
 def rotate_secret(
     webhook_id: str,
     request: Request,
     session: SessionDep,
-    admin: Admin,
+    who: AdminEditorDep,
     body: SecretRotation | None = None,
 ) -> JSONResponse:
     """A new signing `secret`, in this answer only. The old one keeps signing beside it
@@ -96,23 +119,28 @@ def rotate_secret(
     said, so a receiver can take the new one without refusing a message meanwhile."""
     new = service.rotate_secret(
         session,
-        Editor.of(request, admin),
+        who,
         webhook_id=webhook_id,
         expires_in=(body or SecretRotation()).expires_in,
     )
     return _one(request, {**webhook_out(new.webhook), "secret": new.secret})
 
 
-@router.delete("/{webhook_id}", status_code=204, responses=WRITE_RESPONSES)
-def delete_webhook(
-    webhook_id: str, request: Request, session: SessionDep, admin: Admin
-) -> Response:
+@router.delete(
+    "/{webhook_id}", summary="Delete a webhook", status_code=204, responses=WRITE_RESPONSES
+)
+def delete_webhook(webhook_id: str, session: SessionDep, who: AdminEditorDep) -> Response:
     """Unsubscribe (needs `If-Match`); its deliveries and their log go with it."""
-    service.delete_webhook(session, Editor.of(request, admin), webhook_id=webhook_id)
+    service.delete_webhook(session, who, webhook_id=webhook_id)
     return Response(status_code=204)
 
 
-@router.get("/{webhook_id}/deliveries", response_model=Many[DeliveryOut], responses=WRITE_RESPONSES)
+@router.get(
+    "/{webhook_id}/deliveries",
+    summary="List a webhook's deliveries",
+    response_model=Many[DeliveryOut],
+    responses=PROBLEM_RESPONSES,
+)
 def list_deliveries(
     webhook_id: str,
     request: Request,
@@ -136,8 +164,9 @@ def list_deliveries(
 
 @router.get(
     "/{webhook_id}/deliveries/{delivery_id}",
+    summary="Read a delivery",
     response_model=One[DeliveryOut],
-    responses=WRITE_RESPONSES,
+    responses=PROBLEM_RESPONSES,
 )
 def read_delivery(
     webhook_id: str, delivery_id: str, request: Request, session: SessionDep, _: Admin
@@ -150,6 +179,7 @@ def read_delivery(
 
 @router.post(
     "/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    summary="Redeliver a delivery",
     status_code=202,
     response_model=One[DeliveryOut],
     responses=WRITE_RESPONSES,
