@@ -1,6 +1,7 @@
 """Operational endpoints: liveness, readiness."""
 
 from fastapi import APIRouter, Response
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from app.db import SessionDep
@@ -13,7 +14,16 @@ from app.schemas import PROBLEMS, Problem
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", summary="Liveness")
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    migration: str | None
+
+
+@router.get("/healthz", summary="Liveness", response_model=Health)
 def healthz() -> JSONResponse:
     """The process is up."""
     return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
@@ -28,6 +38,7 @@ def metrics() -> Response:
 @router.get(
     "/readyz",
     summary="Readiness",
+    response_model=Readiness,
     responses={503: {"model": Problem, "description": PROBLEMS[503]}},
 )
 def readyz(session: SessionDep) -> JSONResponse:
