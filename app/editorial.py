@@ -2,6 +2,7 @@
 makes a stale write lose, the audit record, and the ETag a write can be made against."""
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn
 
@@ -11,7 +12,7 @@ from sqlmodel import Session
 
 from app.auth import Admin, Principal, Writer
 from app.db import utcnow
-from app.errors import NotFound, PreconditionFailed, PreconditionRequired
+from app.errors import InvalidParameter, NotFound, PreconditionFailed, PreconditionRequired
 from app.idempotency import Hold, hold_of, seal
 from app.ids import new_id
 from app.models import AuditEvent
@@ -30,6 +31,10 @@ def _version_of(tag: str) -> int | None:
     tag = tag.strip().removeprefix("W/").strip('"')
     head = tag.split("-", 1)[0]
     return int(head) if head.isdigit() else None
+
+
+# RFC 9110's entity-tag list, as `If-Match` (and `If-None-Match`) carry it.
+ENTITY_TAGS = r'^(\*|(W/)?"[\x21\x23-\x7e]*"( *, *(W/)?"[\x21\x23-\x7e]*")*)$'
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,10 @@ class Editor:
             return None
         if self.if_match.strip() == "*":
             return None
+        if not re.fullmatch(ENTITY_TAGS, self.if_match.strip()):
+            raise InvalidParameter(
+                "If-Match", 'is not a list of entity tags, such as "3-a1b2c3" (quotes included)'
+            )
         versions = [_version_of(t) for t in self.if_match.split(",")]
         known = [v for v in versions if v is not None]
         if not known:

@@ -9,10 +9,18 @@ from datetime import datetime
 from typing import Annotated, Any, get_args, get_origin
 
 import nh3
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from app.timeparams import as_utc
+from app.timeparams import as_utc, iso_8601
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -37,6 +45,19 @@ def reject_nul(value: Any) -> Any:
             reject_nul(key)
             reject_nul(item)
     return value
+
+
+def _flag(value: Any) -> Any:
+    # JSON's true and false (and a form field's "true" and "false"); never 0 or "yes".
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise PydanticCustomError("bool_type", "Input should be true or false")
+
+
+# A yes-or-no field of a request body.
+Flag = Annotated[bool, BeforeValidator(_flag)]
 
 
 class Input(BaseModel):
@@ -115,7 +136,7 @@ Slug = Annotated[
 ]
 Ref = Annotated[str, Field(min_length=1, max_length=200, description="An id or a slug.")]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=16)]
-UtcTime = Annotated[datetime, AfterValidator(as_utc)]
+UtcTime = Annotated[datetime, BeforeValidator(iso_8601), AfterValidator(as_utc)]
 
 
 # Letters only one of the two languages writes, for Cyrillic text of no stated language.

@@ -27,6 +27,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 
+from app.editorial import ENTITY_TAGS
 from app.policy import Policy, policy_of
 
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -92,13 +93,18 @@ RATE_LIMIT_HEADERS = (
 )
 
 
-def _parameter(name: str, description: str, **extra: Any) -> dict[str, Any]:
+# What the service reads each header as, so that a client (or a generator of requests)
+# knows what a well-formed value is: entity tags as RFC 9110 writes them, an HTTP date.
+_ENTITY_TAGS = ENTITY_TAGS
+
+
+def _parameter(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {
         "name": name,
         "in": "header",
         "required": False,
         "description": description,
-        "schema": {"type": "string"},
+        "schema": {"type": "string", **schema},
         **extra,
     }
 
@@ -111,18 +117,29 @@ def _if_match(required: bool) -> dict[str, Any]:
     return _parameter(
         "If-Match",
         f"The ETag of the version you edited (from your last GET or write). {said}",
+        {"pattern": _ENTITY_TAGS},
         required=required,
     )
 
 
-IF_NONE_MATCH = _parameter("If-None-Match", "ETags you hold: 304 when one is current.")
+# RFC 9110: a recipient ignores a conditional GET header it cannot read, so the document
+# describes their form without requiring it.
+IF_NONE_MATCH = _parameter(
+    "If-None-Match",
+    'ETags you hold (`"3-a1b2c3"`, comma-separated, or `*`): 304 when one is current.',
+    {},
+)
 IF_MODIFIED_SINCE = _parameter(
-    "If-Modified-Since", "An HTTP date: 304 when the answer has not changed since."
+    "If-Modified-Since",
+    "An HTTP date (`Sun, 25 May 2025 14:16:00 GMT`): 304 when the answer has not changed "
+    "since. One that is not a date is ignored.",
+    {},
 )
 IDEMPOTENCY_KEY = _parameter(
     "Idempotency-Key",
     "1 to 255 printable ASCII characters: a retry with the same key and body gets the first "
     "answer, never a twin; the same key with another body is a 422.",
+    {"pattern": r"^[\x20-\x7e]{1,255}$"},
 )
 
 
@@ -220,6 +237,13 @@ def _complete_operation(
     problems: dict[int, str],
 ) -> None:
     operation["operationId"] = route.name
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+    choices = body.get("schema", {}).get("anyOf", [])
+    if len(choices) == 2 and {"type": "null"} in choices:
+        # An optional body is one that may be left out, not one that may be `null`: say so
+        # the way generators read it (they would send `null`, or fail, for "not given").
+        body["schema"] = next(c for c in choices if c != {"type": "null"})
+        operation["requestBody"]["required"] = False
     if_match = _if_match_of(route, method) if policy is not None else None
     kept = policy is not None and policy.kept and method == "GET"
     parameters = operation.setdefault("parameters", [])
@@ -257,8 +281,8 @@ def _complete_operation(
         status = int(code)
         for content in response.get("content", {}).values():
             if content.pop("itemSchema", None) is not None or not content.get("schema"):
-                # A stream: its events are text (3.1 has no schema per event).
-                content["schema"] = {"type": "string"}
+                # A stream of events (3.1 has no schema per event): described, not typed.
+                content["schema"] = {"description": "Server-Sent Events, as the text says."}
         names = ["X-Request-ID", "Cache-Control"]
         if policy is not None:
             names += RATE_LIMIT_HEADERS

@@ -183,9 +183,14 @@ class PolicyTable:
         if path in self._allowed:
             return self._allowed[path]
         probe = {**scope, "method": "GET"}
+        # The path as the document names it: the first template that matches it, in the
+        # router's order (`/v1/feed/stream` is the stream, not an entry called "stream").
+        template = next(
+            (r.path for r, _ in self.methods if r.matches(probe)[0] is not Match.NONE), None
+        )
         methods: set[str] = set()
         for route, taken in self.methods:
-            if route.matches(probe)[0] is not Match.NONE:
+            if route.path == template:
                 methods |= taken
         if methods:
             methods |= {"OPTIONS", *(("HEAD",) if "GET" in methods else ())}

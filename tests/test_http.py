@@ -81,6 +81,8 @@ def _allow(response) -> set[str]:
         ("/v1/site", {"GET", "HEAD", "PATCH", "OPTIONS"}),
         ("/v1/keys/key_1", {"GET", "HEAD", "DELETE", "OPTIONS"}),
         ("/healthz", {"GET", "HEAD", "OPTIONS"}),
+        # The stream, not a News Feed entry called "stream".
+        ("/v1/feed/stream", {"GET", "HEAD", "OPTIONS"}),
     ],
 )
 async def test_405_and_options_list_every_method_of_the_path(client, path, methods):

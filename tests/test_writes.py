@@ -289,3 +289,12 @@ async def test_revisions_are_not_cached_for_other_callers(client, session, edito
         await client.get(f"/v1/articles/{article.id}/revisions", headers=editor)
     ).status_code == 200
     assert (await client.get(f"/v1/articles/{article.id}/revisions")).status_code == 401
+
+
+async def test_an_empty_reference_is_a_422_not_a_500(client, session, editor):
+    for field in ("lead_photo", "section"):
+        response = await client.post(
+            "/v1/articles", json={"headline": "A story", field: ""}, headers=editor
+        )
+        assert response.status_code == 422, field
+        assert response.json()["errors"][0]["field"] == field

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import nh3
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
-from app.inputs import STRIP_MARKUP, Text, Url, reject_nul
+from app.inputs import STRIP_MARKUP, Flag, Text, Url, reject_nul
 
 # Reading speed behind `reading_time_minutes`: minutes are rounded up, so any text over
 # 200 words reads as at least two minutes.
@@ -60,7 +60,7 @@ class EmbedBlock(_Block):
 
 class ListBlock(_Block):
     type: Literal["list"] = "list"
-    ordered: bool = False
+    ordered: Flag = False
     items: list[str] = Field(max_length=500, description="Inline HTML items.")
 
 

@@ -147,10 +147,13 @@ def _resolve(
         columns["slug"] = data.slug
     if "section" in sent:
         columns["section_id"] = (
-            _one_id(session, Section, data.section, "section", "section") if data.section else None
+            _one_id(session, Section, data.section, "section", "section")
+            if data.section is not None
+            else None
         )
     if "lead_photo" in sent:
-        if data.lead_photo and session.get(Photo, data.lead_photo) is None:
+        # `null` takes the photo away; any other value must name a photo ("" names none).
+        if data.lead_photo is not None and session.get(Photo, data.lead_photo) is None:
             raise ValidationFailed("lead_photo", f"no photo {data.lead_photo!r}")
         columns["lead_photo_id"] = data.lead_photo
     if "embargo_until" in sent:

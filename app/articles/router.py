@@ -1,14 +1,15 @@
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
 from starlette.responses import Response
 
 from app import surrogate
 from app.articles import service
 from app.articles.schemas import (
     FIELDS,
+    INCLUDE_PATTERN,
     INCLUDES,
     ArticleDetailAnswer,
     ArticleSummaryAnswer,
@@ -36,7 +37,7 @@ from app.representation import Fields, FieldsDep, parse_include
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, Many, One
 from app.search.query import SearchSyntaxError, parse
-from app.timeparams import as_utc
+from app.timeparams import QueryTime, as_utc
 from app.visibility import Viewer
 
 router = APIRouter(prefix="/articles", tags=["articles"])
@@ -54,7 +55,8 @@ class ArticleQuery:
 def article_query(
     section: Annotated[str | None, Query(max_length=100, description="Section id or slug.")] = None,
     tag: Annotated[
-        list[str] | None,
+        # Each `tag=` names at least one tag.
+        list[Annotated[str, Field(pattern=r"^.*[^,\s].*$")]] | None,
         Query(
             max_length=500,
             description="Tag ids or slugs: `tag=a,b` matches any of them; "
@@ -66,13 +68,13 @@ def article_query(
         str | None, Query(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", description="BCP 47 tag.")
     ] = None,
     published_after: Annotated[
-        datetime | None, Query(description="Published strictly after this time.")
+        QueryTime | None, Query(description="Published strictly after this time.")
     ] = None,
     published_before: Annotated[
-        datetime | None, Query(description="Published strictly before this time.")
+        QueryTime | None, Query(description="Published strictly before this time.")
     ] = None,
     updated_since: Annotated[
-        datetime | None, Query(description="Updated at or after this time.")
+        QueryTime | None, Query(description="Updated at or after this time.")
     ] = None,
     q: Annotated[
         str | None,
@@ -92,7 +94,11 @@ def article_query(
     ] = None,
     include: Annotated[
         str | None,
-        Query(max_length=200, description="Embed: `authors,tags,lead_photo,related,body`."),
+        Query(
+            max_length=200,
+            pattern=INCLUDE_PATTERN,
+            description="Embed: `authors,tags,lead_photo,related,body`.",
+        ),
     ] = None,
 ) -> "ArticleQuery":
     search = None

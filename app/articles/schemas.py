@@ -18,6 +18,9 @@ from app.tags.schemas import TagRef, tag_ref
 from app.visibility import public_status
 
 INCLUDES = ("authors", "tags", "lead_photo", "related", "body")
+# `include=` as the document gives it: names of INCLUDES, comma-separated.
+_NAME = "(" + "|".join(INCLUDES) + ")"
+INCLUDE_PATTERN = rf"^[\s,]*({_NAME}(\s*,[\s,]*{_NAME})*)?[\s,]*$"
 
 
 class RelatedArticleRef(BaseModel):

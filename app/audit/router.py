@@ -11,7 +11,7 @@ from app.models import AuditEvent
 from app.pagination import PageDep, list_response
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, Many
-from app.timeparams import as_utc
+from app.timeparams import QueryTime, as_utc
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -54,7 +54,7 @@ def list_audit(
     action: Annotated[
         str | None, Query(max_length=60, description="Such as `article.publish`.")
     ] = None,
-    since: Annotated[datetime | None, Query(description="At or after this time.")] = None,
+    since: Annotated[QueryTime | None, Query(description="At or after this time.")] = None,
 ) -> JSONResponse:
     """Every change, newest first: the key that made it, the action, the object, the time."""
     result = service.list_events(

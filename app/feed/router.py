@@ -1,5 +1,4 @@
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -19,7 +18,7 @@ from app.policy import RouteOptions
 from app.representation import FieldsDep
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, Many, One
-from app.timeparams import as_utc
+from app.timeparams import QueryTime, as_utc
 from app.visibility import Viewer
 
 router = APIRouter(prefix="/feed", tags=["feed"])
@@ -45,7 +44,7 @@ def list_feed(
     fields: FieldsDep,
     viewer: Reader,
     since: Annotated[
-        datetime | None, Query(description="Only entries published strictly after this time.")
+        QueryTime | None, Query(description="Only entries published strictly after this time.")
     ] = None,
     kind: Annotated[FeedKind | None, Query(description="Entry kind.")] = None,
 ) -> JSONResponse:
@@ -63,7 +62,7 @@ def _stream_start(
         Header(description="Sent by EventSource when it reconnects: resume after it."),
     ] = None,
     since: Annotated[
-        datetime | None,
+        QueryTime | None,
         Query(description="Without Last-Event-ID: first send what changed after this time."),
     ] = None,
 ) -> stream.Position:

@@ -1,13 +1,14 @@
 """The shapes of API keys and their usage."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from app.db import utcnow
-from app.inputs import Text
+from app.inputs import Flag, Text
 from app.models import ApiKey, KeyUsage, Scope
+from app.timeparams import iso_8601
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -21,9 +22,9 @@ class KeyCreate(BaseModel):
     sections: list[str] = Field(
         default=[], max_length=100, validate_default=True, description="Partner: section slugs."
     )
-    advance_embargo: bool = Field(False, description="Partner: receive embargoed stories early.")
+    advance_embargo: Flag = Field(False, description="Partner: receive embargoed stories early.")
     rate_limit: int | None = Field(None, ge=1, le=1_000_000, description="Requests a minute.")
-    expires_at: datetime | None = None
+    expires_at: Annotated[datetime, BeforeValidator(iso_8601)] | None = None
 
     @field_validator("sections")
     @classmethod

@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.contract import sparse
-from app.inputs import Input, Text, Url
+from app.inputs import Flag, Input, Text, Url
 from app.models import Photo
 
 
@@ -83,7 +83,7 @@ class PhotoMetadata(Input):
     alt_text: Text | None = Field(None, max_length=1_000)
     copyright_holder: Text | None = Field(None, max_length=300)
     usage_terms: Text | None = Field(None, max_length=5_000)
-    syndication_allowed: bool = Field(
+    syndication_allowed: Flag = Field(
         False, description="Partners receive the photo only when this is true."
     )
 
@@ -108,4 +108,4 @@ class PhotoCreate(PhotoMetadata):
 class PhotoUpdate(PhotoMetadata):
     """A merge patch of a photo's metadata (an uploaded file is replaced by a new photo)."""
 
-    syndication_allowed: bool = None  # type: ignore[assignment]
+    syndication_allowed: Flag = None  # type: ignore[assignment]

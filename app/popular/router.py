@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import surrogate
 from app.access import client_address
-from app.articles.schemas import INCLUDES, article_out
+from app.articles.schemas import INCLUDE_PATTERN, INCLUDES, article_out
 from app.articles.service import load_embeds
 from app.auth import Reader
 from app.config import get_settings
@@ -106,7 +106,11 @@ def most_popular(
     limit: Annotated[int, Query(ge=1, le=50, description="Articles, 1 to 50.")] = 10,
     include: Annotated[
         str | None,
-        Query(max_length=200, description="Embed: `authors,tags,lead_photo,related,body`."),
+        Query(
+            max_length=200,
+            pattern=INCLUDE_PATTERN,
+            description="Embed: `authors,tags,lead_photo,related,body`.",
+        ),
     ] = None,
 ) -> JSONResponse:
     """The most read published articles in a window, from view beacons, most first; each

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from app.events.outbox import EVENT_TYPES
-from app.inputs import Input, Text, WebUrl
+from app.inputs import Flag, Input, Text, WebUrl
 from app.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery
 
 # Longer than the other URLs a request may carry: receivers put tokens in the query.
@@ -29,7 +29,7 @@ class WebhookCreate(Input):
         min_length=1, max_length=len(EVENT_TYPES), description='Event types, or ["*"] for all.'
     )
     description: Text | None = Field(None, max_length=500)
-    active: bool = True
+    active: Flag = True
 
     _events = field_validator("events")(_distinct)
 
@@ -38,7 +38,7 @@ class WebhookUpdate(Input):
     url: WebhookUrl | None = None
     events: list[EventType] | None = Field(None, min_length=1, max_length=len(EVENT_TYPES))
     description: Text | None = Field(None, max_length=500)
-    active: bool | None = None
+    active: Flag | None = None
 
     @field_validator("events")
     @classmethod
