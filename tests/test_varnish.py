@@ -4,6 +4,7 @@ kept, keyed and preview answers never are, 304s and the live stream flow through
 answer's headers fit a proxy's buffers, and after each editorial write the next read
 through Varnish is fresh while unrelated answers stay cached."""
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,8 +19,10 @@ from tests.conftest import empty_tables
 from tests.factories import make_key
 from tests.servers import free_port, running_server, running_varnish, varnish_available
 
+# Skipped on a machine without Varnish; in CI (which installs it) its absence fails.
 pytestmark = pytest.mark.skipif(
-    not varnish_available(), reason="varnishd with the xkey vmod is not installed"
+    not varnish_available() and os.environ.get("CI") != "true",
+    reason="varnishd with the xkey vmod is not installed (Debian: varnish varnish-modules)",
 )
 
 # Generous: the machine may be busy. The delays seen are printed, never asserted.
