@@ -125,15 +125,22 @@ def plain_text_fields(model: type[BaseModel]) -> tuple[str, ...]:
     )
 
 
-Slug = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=200,
-        pattern=SLUG_PATTERN,
-        description="Lower-case letters, digits and single hyphens.",
-    ),
-]
+def _slug(max_length: int) -> Any:
+    """A slug as its column holds it: no longer than the column."""
+    return Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=max_length,
+            pattern=SLUG_PATTERN,
+            description="Lower-case letters, digits and single hyphens.",
+        ),
+    ]
+
+
+# Authors', sections' and tags' slugs (100 characters), and stories' (200).
+Slug = _slug(100)
+ArticleSlug = _slug(200)
 Ref = Annotated[str, Field(min_length=1, max_length=200, description="An id or a slug.")]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=16)]
 UtcTime = Annotated[datetime, BeforeValidator(iso_8601), AfterValidator(as_utc)]

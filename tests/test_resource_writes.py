@@ -197,3 +197,29 @@ async def test_site_time_zone_must_exist(client, demo, editor):
         "/v1/site", json={"timezone": "Mars/Olympus"}, headers={**editor, "If-Match": etag}
     )
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/tags", {"name": "A", "slug": "a" * 101}, "slug"),
+        ("/v1/sections", {"name": "A", "slug": "a" * 101}, "slug"),
+        ("/v1/authors", {"name": "A", "slug": "a" * 101}, "slug"),
+    ],
+)
+async def test_a_value_longer_than_its_column_is_a_422(client, session, editor, path, body, field):
+    response = await client.post(path, json=body, headers=editor)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == field
+
+
+async def test_a_site_url_longer_than_its_column_is_a_422(client, session, editor, demo):
+    site = await client.get("/v1/site", headers=editor)
+    long_url = "https://example.com/" + "a" * 500
+    response = await client.patch(
+        "/v1/site",
+        json={"banner_url": long_url},
+        headers={**editor, "If-Match": site.headers["etag"]},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "banner_url"

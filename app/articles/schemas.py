@@ -10,7 +10,7 @@ from app.articles.blocks import SLOT_PATTERN, Block
 from app.articles.service import Embeds, RelatedCard
 from app.authors.schemas import AuthorRef, BylineAuthor, author_out, author_ref
 from app.contract import sparse
-from app.inputs import Input, Language, Ref, Slug, Text, Url, UtcTime
+from app.inputs import ArticleSlug, Input, Language, Ref, Text, Url, UtcTime
 from app.models import Article, ArticleStatus, ArticleType
 from app.photos.schemas import PhotoOut, photo_out
 from app.sections.schemas import SectionRef, section_ref
@@ -363,7 +363,7 @@ class ArticleFieldsIn(Input):
 class ArticleCreate(ArticleFieldsIn):
     """A new article; it starts as a draft."""
 
-    slug: Slug | None = Field(None, description="Default: made from the headline.")
+    slug: ArticleSlug | None = Field(None, description="Default: made from the headline.")
     type: ArticleType = ArticleType.article
     headline: Text = Field(min_length=1, max_length=300)
     language: Language = "en"
@@ -377,7 +377,7 @@ class ArticleUpdate(ArticleFieldsIn):
     be empty. Lists (`body`, `authors`, `tags`) are replaced whole."""
 
     # None as default means "not sent"; an explicit null is refused by the type.
-    slug: Slug = None  # type: ignore[assignment]
+    slug: ArticleSlug = None  # type: ignore[assignment]
     type: ArticleType = None  # type: ignore[assignment]
     headline: Text = Field(None, min_length=1, max_length=300)  # type: ignore[assignment]
     language: Language = None  # type: ignore[assignment]

@@ -1,12 +1,12 @@
 """The public shape of the site."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
 from app.contract import sparse
-from app.inputs import Input, Language, Text, Url
+from app.inputs import Input, Language, Text, Url, WebUrl
 from app.models import Site
 
 
@@ -64,17 +64,21 @@ def site_out(site: Site) -> dict[str, Any]:
     }
 
 
+# As long as their columns hold (500 characters).
+SiteUrl = Annotated[str, WebUrl(max_length=500)]
+
+
 class SiteUpdate(Input):
     """A merge patch of the publication's settings. Before the site exists, `name`, `url`,
     `timezone` and `language` create it."""
 
     name: Text = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
-    url: Url = None  # type: ignore[assignment]
+    url: SiteUrl = None  # type: ignore[assignment]
     timezone: str = Field(None, max_length=64, description="IANA name: Europe/Kyiv.")  # type: ignore[assignment]
     language: Language = None  # type: ignore[assignment]
     description: Text | None = Field(None, max_length=5_000)
     banner_text: Text | None = Field(None, max_length=500, description="Membership campaign.")
-    banner_url: Url | None = None
+    banner_url: SiteUrl | None = None
     banner_cta: Text | None = Field(None, max_length=100)
     logo_url: Url | None = Field(None, description="The publication's logo image.")
     logo_width: int | None = Field(None, ge=1, le=100_000, description="Pixels.")
