@@ -181,6 +181,24 @@ def _surrogate(keys: Iterable[str]) -> dict[str, str]:
     return {"Surrogate-Key": " ".join(sorted(set(keys)))} if keys else {}
 
 
+def written_response(
+    request: Request,
+    data: dict[str, Any],
+    *,
+    keys: Iterable[str],
+    status: int = 200,
+    location: str | None = None,
+) -> JSONResponse:
+    """The answer to a write: the object as a read shows it (with its ETag), kept by no
+    cache; a 201 says in `Location` where it is read."""
+    headers = {"Cache-Control": "private, no-store"}
+    if location is not None:
+        headers["Location"] = location
+    response = item_response(request, data, keys=keys, headers=headers)
+    response.status_code = status
+    return response
+
+
 def item_response(
     request: Request,
     data: dict[str, Any],

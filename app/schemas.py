@@ -80,3 +80,15 @@ WRITE_RESPONSES: dict[int | str, dict[str, object]] = {
     422: {"model": Problem, "description": "The body fails validation; `errors` names fields"},
     428: {"model": Problem, "description": "If-Match is required"},
 }
+
+
+def creates(a_label: str) -> str:
+    """The description of a route that creates `a_label` ("a section")."""
+    return f"Create {a_label}. Send `Idempotency-Key` so that a retry cannot make a twin."
+
+
+PATCHES = (
+    "A JSON merge patch. Needs `If-Match` with the ETag of the version you edited: 428 "
+    "without it, 412 when someone saved since."
+)
+DELETES = "Needs `If-Match`. Refused (409) while other content uses it."

@@ -84,12 +84,12 @@ def _editor(version: int) -> Editor:
 
 def _simple_fixes(session: Session) -> Iterator[_Fix]:
     """Authors, photos, sections, tags and feed entries: one merge patch each."""
-    from app import crud
-    from app.authors.router import RESOURCE as AUTHORS
-    from app.feed.router import RESOURCE as FEED
-    from app.photos.router import RESOURCE as PHOTOS
-    from app.sections.router import RESOURCE as SECTIONS
-    from app.tags.router import RESOURCE as TAGS
+    from app import writes
+    from app.authors.service import AUTHORS
+    from app.feed.service import FEED_ENTRIES as FEED
+    from app.photos.service import PHOTOS
+    from app.sections.service import SECTIONS
+    from app.tags.service import TAGS
 
     for resource, schema in (
         (AUTHORS, AuthorUpdate),
@@ -108,7 +108,7 @@ def _simple_fixes(session: Session) -> Iterator[_Fix]:
 
             def apply(s: Session, row: Any = row, dirty: dict = dirty, r: Any = resource) -> None:
                 data = r.update.model_validate({k: after for k, (_, after) in dirty.items()})
-                crud.update(s, _editor(row.version), r, row.id, data)
+                writes.update(s, _editor(row.version), r, row.id, data)
 
             yield _Fix(
                 [Finding(resource.name, row.id, k, b, a) for k, (b, a) in dirty.items()], apply

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from app.articles.blocks import body_columns, inline_text
@@ -28,11 +27,11 @@ from app.articles.schemas import (
     ScheduleIn,
 )
 from app.db import utcnow
-from app.editorial import Editor, audit, raise_stale, save_version
+from app.editorial import Editor, audit, save_version
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.ids import new_id
 from app.inputs import slugify
-from app.lookup import by_ref
+from app.lookup import check_ids_exist, id_for_body, ids_for_body, row_for_body
 from app.models import (
     Article,
     ArticleAuthor,
@@ -48,7 +47,14 @@ from app.models import (
     Site,
     Tag,
 )
-from app.sync.tombstones import record_deletion
+from app.tombstones import record_deletion
+from app.writes import (
+    check_slug,
+    commit_or_conflict,
+    delete_version,
+    find_for_write,
+    slug_free,
+)
 
 # Columns an editor writes directly (the rest are derived or belong to the workflow).
 _PLAIN = ("type", "headline", "subheadline", "dateline", "summary", "language", "canonical_url")
@@ -59,42 +65,7 @@ _MOVES = frozenset({"section", "tags", "authors", "type"})
 
 
 def _article(session: Session, ref: str) -> Article:
-    row = session.scalars(select(Article).where(by_ref(Article, ref))).first()
-    if row is None:
-        raise NotFound(f"No article {ref!r}.")
-    return row
-
-
-def _one_id(session: Session, model: Any, ref: str, field: str, label: str) -> str:
-    found = session.scalar(select(model.id).where(by_ref(model, ref)))
-    if found is None:
-        raise ValidationFailed(field, f"no {label} {ref!r}")
-    return found
-
-
-def _ids(session: Session, model: Any, refs: list[str], field: str, label: str) -> list[str]:
-    """The ids of `refs` (ids or slugs) in order, in one query; 422 naming the first missing."""
-    if not refs:
-        return []
-    rows = session.execute(
-        select(model.id, model.slug).where(or_(model.id.in_(refs), model.slug.in_(refs)))
-    ).all()
-    found = {key: row.id for row in rows for key in (row.id, row.slug)}
-    out: list[str] = []
-    for i, ref in enumerate(refs):
-        if ref not in found:
-            raise ValidationFailed(f"{field}[{i}]", f"no {label} {ref!r}")
-        if found[ref] in out:
-            raise ValidationFailed(f"{field}[{i}]", f"{label} {ref!r} is listed twice")
-        out.append(found[ref])
-    return out
-
-
-def _slug_free(session: Session, slug: str, *, other_than: str | None = None) -> bool:
-    stmt = select(Article.id).where(Article.slug == slug)
-    if other_than:
-        stmt = stmt.where(Article.id != other_than)
-    return session.scalar(stmt) is None
+    return find_for_write(session, Article, ref, label="article")
 
 
 def _check_body(
@@ -102,14 +73,12 @@ def _check_body(
 ) -> dict[str, Any]:
     """Sanitized body columns; photos must exist and related blocks name this article's cards."""
     columns = body_columns(blocks)
-    photo_refs = [(i, b["photo_id"]) for i, b in enumerate(columns["body"]) if b["type"] == "photo"]
-    if photo_refs:
-        known = set(
-            session.scalars(select(Photo.id).where(Photo.id.in_({p for _, p in photo_refs})))
-        )
-        for i, photo_id in photo_refs:
-            if photo_id not in known:
-                raise ValidationFailed(f"body[{i}].photo_id", f"no photo {photo_id!r}")
+    photos = [
+        (f"body[{i}].photo_id", b["photo_id"])
+        for i, b in enumerate(columns["body"])
+        if b["type"] == "photo"
+    ]
+    check_ids_exist(session, Photo, photos, label="photo")
     for i, block in enumerate(columns["body"]):
         if block["type"] == "related" and block["related_id"] not in link_ids:
             raise ValidationFailed(
@@ -139,22 +108,20 @@ def _resolve(
     columns: dict[str, Any] = {name: getattr(data, name) for name in _PLAIN if name in sent}
     refs = _Refs(columns)
     if "slug" in sent:
-        if not _slug_free(session, data.slug, other_than=article.id if article else None):
-            raise Conflict(
-                f"The slug {data.slug!r} is taken by another article.",
-                errors=[{"field": "slug", "message": "already used by another article"}],
-            )
+        check_slug(
+            session, Article, data.slug, label="article", other_than=article.id if article else None
+        )
         columns["slug"] = data.slug
     if "section" in sent:
         columns["section_id"] = (
-            _one_id(session, Section, data.section, "section", "section")
+            id_for_body(session, Section, data.section, field="section", label="section")
             if data.section is not None
             else None
         )
     if "lead_photo" in sent:
         # `null` takes the photo away; any other value must name a photo ("" names none).
-        if data.lead_photo is not None and session.get(Photo, data.lead_photo) is None:
-            raise ValidationFailed("lead_photo", f"no photo {data.lead_photo!r}")
+        if data.lead_photo is not None:
+            check_ids_exist(session, Photo, [("lead_photo", data.lead_photo)], label="photo")
         columns["lead_photo_id"] = data.lead_photo
     if "embargo_until" in sent:
         columns["embargo_until"] = data.embargo_until
@@ -169,19 +136,19 @@ def _resolve(
         columns.update(_check_body(session, [b.model_dump() for b in data.body], link_ids))
     if "authors" in sent:
         bylines = [a if isinstance(a, BylineIn) else BylineIn(author=a) for a in data.authors]
-        ids = _ids(session, Author, [b.author for b in bylines], "authors", "author")
+        ids = ids_for_body(
+            session, Author, [b.author for b in bylines], field="authors", label="author"
+        )
         refs.authors = [(author_id, b.role) for author_id, b in zip(ids, bylines, strict=True)]
     if "tags" in sent:
-        refs.tags = _ids(session, Tag, data.tags, "tags", "tag")
+        refs.tags = ids_for_body(session, Tag, data.tags, field="tags", label="tag")
     return refs
 
 
 def _translation_group(session: Session, ref: str | None, article: Article | None) -> str | None:
     if ref is None:
         return None
-    target = session.scalars(select(Article).where(by_ref(Article, ref))).first()
-    if target is None:
-        raise ValidationFailed("translation_of", f"no article {ref!r}")
+    target = row_for_body(session, Article, ref, field="translation_of", label="article")
     if article is not None and target.id == article.id:
         raise ValidationFailed("translation_of", "an article is not its own translation")
     if target.translation_group is None:
@@ -282,16 +249,11 @@ def _revise(session: Session, who: Editor, article_id: str, version: int, action
 
 
 def _commit(session: Session) -> None:
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        if "slug" in str(exc.orig).lower():
-            raise Conflict(
-                "The slug is taken by another article.",
-                errors=[{"field": "slug", "message": "already used by another article"}],
-            ) from None
-        raise Conflict("The change conflicts with another one made at the same time.") from None
+    commit_or_conflict(
+        session,
+        label="article",
+        detail="The change conflicts with another one made at the same time.",
+    )
 
 
 def _done(session: Session, article_id: str) -> Article:
@@ -343,14 +305,11 @@ def create_article(session: Session, who: Editor, *, data: ArticleCreate) -> Art
     slug = data.slug
     if slug is None:
         slug = slugify(data.headline, language=data.language)
-        while not _slug_free(session, slug):
+        while not slug_free(session, Article, slug):
             short = slugify(data.headline, language=data.language, max_length=70)
             slug = f"{short}-{new_id('x')[-6:]}"
-    elif not _slug_free(session, slug):
-        raise Conflict(
-            f"The slug {slug!r} is taken by another article.",
-            errors=[{"field": "slug", "message": "already used by another article"}],
-        )
+    else:
+        check_slug(session, Article, slug, label="article")
     columns = dict(refs.columns)
     if not data.canonical_url:
         site = session.get(Site, 1)
@@ -432,12 +391,7 @@ def delete_article(session: Session, who: Editor, *, ref: str) -> None:
         update(FeedEntry).where(FeedEntry.article_id == article.id).values(updated_at=utcnow()),
         execution_options={"synchronize_session": False},
     )
-    result = session.execute(
-        delete(Article).where(Article.id == article.id, Article.version == expected),
-        execution_options={"synchronize_session": False},
-    )
-    if result.rowcount == 0:
-        raise_stale(session, Article, article.id, expected)
+    delete_version(session, Article, article.id, expected=expected)
     audit(
         session,
         who,
@@ -543,7 +497,9 @@ def _link_values(session: Session, data: RelatedIn, sent: set[str]) -> dict[str,
     }
     if "article" in sent:
         values["target_article_id"] = (
-            _one_id(session, Article, data.article, "article", "article") if data.article else None
+            id_for_body(session, Article, data.article, field="article", label="article")
+            if data.article
+            else None
         )
     return values
 

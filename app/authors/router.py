@@ -1,22 +1,30 @@
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
-from app import surrogate
 from app.articles.router import ArticleQueryDep, article_list_response
 from app.articles.schemas import ArticleSummaryAnswer
 from app.auth import Reader
 from app.authors import service
 from app.authors.schemas import FIELDS, AuthorCreate, AuthorOut, AuthorUpdate, author_out
 from app.contract import sparse
-from app.crud import Resource, add_routes
 from app.db import SessionDep
-from app.models import Author, AuthorKind
-from app.pagination import PageDep, item_response, list_response
+from app.editorial import EditorDep
+from app.models import AuthorKind
+from app.pagination import PageDep, item_response, list_response, written_response
 from app.representation import FieldsDep
 from app.responses import JSONResponse
-from app.schemas import PROBLEM_RESPONSES, Many, One
+from app.schemas import (
+    DELETES,
+    PATCHES,
+    PROBLEM_RESPONSES,
+    WRITE_RESPONSES,
+    Many,
+    One,
+    creates,
+)
+from app.urls import object_path
 
 router = APIRouter(prefix="/authors", tags=["authors"])
 
@@ -75,19 +83,54 @@ def list_author_articles(
     return article_list_response(request, session, query, page, fields, viewer)
 
 
-# Module-level, so that other writers (`byline clean-text`) save through it too.
-RESOURCE = Resource(
-    model=Author,
-    name="author",
-    path="/authors",
-    id_prefix="aut",
-    create=AuthorCreate,
-    update=AuthorUpdate,
-    out=lambda _session, row: author_out(row),
-    out_schema=sparse(AuthorOut),
-    keys=lambda row: surrogate.object_change(
-        ["authors", f"author:{row.id}"], shown_in_article_lists=True
-    ),
-    in_use=service.author_in_use,
+@router.post(
+    "",
+    status_code=201,
+    response_model=One[sparse(AuthorOut)],
+    name="create_author",
+    summary="Create an author",
+    description=creates("an author"),
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
 )
-add_routes(router, RESOURCE)
+def create_author(
+    body: AuthorCreate, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    author = service.create_author(session, who, data=body)
+    return written_response(
+        request,
+        author_out(author),
+        keys=service.AUTHORS.keys(author),
+        status=201,
+        location=object_path("authors", author.id),
+    )
+
+
+@router.patch(
+    "/{ref}",
+    response_model=One[sparse(AuthorOut)],
+    name="update_author",
+    summary="Update an author",
+    description=PATCHES,
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
+)
+def update_author(
+    ref: str, body: AuthorUpdate, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    author = service.update_author(session, who, ref=ref, data=body)
+    return written_response(request, author_out(author), keys=service.AUTHORS.keys(author))
+
+
+@router.delete(
+    "/{ref}",
+    status_code=204,
+    name="delete_author",
+    summary="Delete an author",
+    description=DELETES,
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
+)
+def delete_author(ref: str, session: SessionDep, who: EditorDep) -> Response:
+    service.delete_author(session, who, ref=ref)
+    return Response(status_code=204)

@@ -1,34 +1,36 @@
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from app import surrogate
 from app.auth import Reader, authenticate, query_key, viewer_of
 from app.contract import sparse
-from app.crud import Resource, add_routes
 from app.db import SessionDep
+from app.editorial import EditorDep
 from app.errors import ProblemError
 from app.feed import service, stream
 from app.feed.schemas import FIELDS, FeedEntryCreate, FeedEntryOut, FeedEntryUpdate, feed_entry_out
-from app.models import FeedEntry, FeedKind
-from app.pagination import PageDep, item_response, list_response
+from app.models import FeedKind
+from app.pagination import PageDep, item_response, list_response, written_response
 from app.policy import RouteOptions
 from app.representation import FieldsDep
 from app.responses import JSONResponse
-from app.schemas import PROBLEM_RESPONSES, Many, One
+from app.schemas import (
+    DELETES,
+    PATCHES,
+    PROBLEM_RESPONSES,
+    WRITE_RESPONSES,
+    Many,
+    One,
+    creates,
+)
 from app.timeparams import QueryTime, as_utc
+from app.urls import object_path
 from app.visibility import Viewer
 
 router = APIRouter(prefix="/feed", tags=["feed"])
-
-
-def _keys(entry: FeedEntry) -> set[str]:
-    keys = {f"feed_entry:{entry.id}"}
-    if entry.article_id:
-        keys.add(f"article:{entry.article_id}")
-    return keys
 
 
 @router.get(
@@ -111,23 +113,61 @@ def read_feed_entry(
     """One News Feed entry."""
     fields.check(FIELDS)
     entry, slug = service.get_entry(session, entry_id=ref, viewer=viewer)
-    return item_response(request, fields.apply(feed_entry_out(entry, slug)), keys=_keys(entry))
+    return item_response(
+        request, fields.apply(feed_entry_out(entry, slug)), keys=service.entry_keys(entry)
+    )
 
 
-# Module-level, so that other writers (`byline clean-text`) save through it too.
-RESOURCE = Resource(
-    model=FeedEntry,
-    name="feed_entry",
-    path="/feed",
-    id_prefix="fe",
-    create=FeedEntryCreate,
-    update=FeedEntryUpdate,
-    out=service.entry_out,
-    out_schema=sparse(FeedEntryOut),
-    keys=lambda row: surrogate.object_change(
-        [surrogate.FEED, *_keys(row)], shown_in_article_lists=False
-    ),
-    prepare=service.prepare_entry,
-    slug_from=None,
+@router.post(
+    "",
+    status_code=201,
+    response_model=One[sparse(FeedEntryOut)],
+    name="create_feed_entry",
+    summary="Create a feed entry",
+    description=creates("a feed entry"),
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
 )
-add_routes(router, RESOURCE)
+def create_feed_entry(
+    body: FeedEntryCreate, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    entry = service.create_feed_entry(session, who, data=body)
+    return written_response(
+        request,
+        service.entry_out(session, entry),
+        keys=service.FEED_ENTRIES.keys(entry),
+        status=201,
+        location=object_path("feed", entry.id),
+    )
+
+
+@router.patch(
+    "/{ref}",
+    response_model=One[sparse(FeedEntryOut)],
+    name="update_feed_entry",
+    summary="Update a feed entry",
+    description=PATCHES,
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
+)
+def update_feed_entry(
+    ref: str, body: FeedEntryUpdate, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    entry = service.update_feed_entry(session, who, ref=ref, data=body)
+    return written_response(
+        request, service.entry_out(session, entry), keys=service.FEED_ENTRIES.keys(entry)
+    )
+
+
+@router.delete(
+    "/{ref}",
+    status_code=204,
+    name="delete_feed_entry",
+    summary="Delete a feed entry",
+    description=DELETES,
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
+)
+def delete_feed_entry(ref: str, session: SessionDep, who: EditorDep) -> Response:
+    service.delete_feed_entry(session, who, ref=ref)
+    return Response(status_code=204)

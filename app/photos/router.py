@@ -1,20 +1,18 @@
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from app import surrogate
 from app.auth import Reader
 from app.config import get_settings
-from app.crud import Resource, add_routes
 from app.db import SessionDep, get_engine
 from app.editorial import EditorDep
 from app.errors import ValidationFailed
 from app.models import Photo
 from app.openapi import component, properties_of
-from app.pagination import absolute_url, item_response
+from app.pagination import absolute_url, item_response, written_response
 from app.photos import service
 from app.photos.schemas import (
     FIELDS,
@@ -28,7 +26,8 @@ from app.photos.schemas import (
 from app.policy import RouteOptions
 from app.representation import FieldsDep
 from app.responses import JSONResponse
-from app.schemas import PROBLEM_RESPONSES, WRITE_RESPONSES, One
+from app.schemas import DELETES, PATCHES, PROBLEM_RESPONSES, WRITE_RESPONSES, One
+from app.urls import object_path
 
 router = APIRouter(prefix="/photos", tags=["photos"])
 
@@ -132,31 +131,40 @@ async def create_photo(request: Request, who: EditorDep) -> JSONResponse:
             return photo_out(work(session))
 
     out = await anyio.to_thread.run_sync(run)
-    response = item_response(
+    return written_response(
         request,
         out,
         keys=[f"photo:{out['id']}"],
-        headers={"Cache-Control": "private, no-store", "Location": f"/v1/photos/{out['id']}"},
+        status=201,
+        location=object_path("photos", out["id"]),
     )
-    response.status_code = 201
-    return response
 
 
-# Module-level, so that other writers (`byline clean-text`) save through it too.
-RESOURCE = Resource(
-    model=Photo,
-    name="photo",
-    path="/photos",
-    id_prefix="pho",
-    create=PhotoCreate,
-    update=PhotoUpdate,
-    out=lambda _session, row: photo_out(row),
-    out_schema=PhotoAnswer,
-    # Lists of stories show lead photos.
-    keys=lambda row: surrogate.object_change(photo_keys(row), shown_in_article_lists=True),
-    in_use=service.photo_in_use,
-    slug_from=None,
-    after_delete=service.discard_files,
-    methods=("PATCH", "DELETE"),
+@router.patch(
+    "/{ref}",
+    response_model=One[PhotoAnswer],
+    name="update_photo",
+    summary="Update a photo",
+    description=PATCHES,
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
 )
-add_routes(router, RESOURCE)
+def update_photo(
+    ref: str, body: PhotoUpdate, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    photo = service.update_photo(session, who, ref=ref, data=body)
+    return written_response(request, photo_out(photo), keys=service.PHOTOS.keys(photo))
+
+
+@router.delete(
+    "/{ref}",
+    status_code=204,
+    name="delete_photo",
+    summary="Delete a photo",
+    description=DELETES,
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
+)
+def delete_photo(ref: str, session: SessionDep, who: EditorDep) -> Response:
+    service.delete_photo(session, who, ref=ref)
+    return Response(status_code=204)

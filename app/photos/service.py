@@ -3,15 +3,16 @@
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app import surrogate
+from app import surrogate, writes
 from app.editorial import Editor, audit
 from app.errors import NotFound
 from app.events.outbox import emit_change
 from app.ids import new_id
 from app.models import Photo
 from app.photos import media
-from app.photos.schemas import PhotoCreate, PhotoMetadata, photo_keys, photo_out
+from app.photos.schemas import PhotoCreate, PhotoMetadata, PhotoUpdate, photo_keys, photo_out
 from app.visibility import Viewer, visible_photos
+from app.writes import Resource
 
 
 def get_photo(session: Session, *, photo_id: str, viewer: Viewer) -> Photo:
@@ -113,3 +114,27 @@ def create_uploaded(
 def discard_files(photo: Photo) -> None:
     if photo.storage_key:
         media.discard(photo.storage_key)
+
+
+PHOTOS = Resource(
+    model=Photo,
+    name="photo",
+    id_prefix="pho",
+    update=PhotoUpdate,
+    out=lambda _session, row: photo_out(row),
+    # Lists of stories show lead photos.
+    keys=lambda row: surrogate.object_change(photo_keys(row), shown_in_article_lists=True),
+    in_use=photo_in_use,
+    slug_from=None,
+    after_delete=discard_files,
+)
+
+
+def update_photo(session: Session, who: Editor, *, ref: str, data: PhotoUpdate) -> Photo:
+    """Apply a merge patch to the version `If-Match` names (428 without, 412 when stale)."""
+    return writes.update(session, who, PHOTOS, ref, data)
+
+
+def delete_photo(session: Session, who: Editor, *, ref: str) -> None:
+    """Delete the version `If-Match` names, then its files; 409 while an article shows it."""
+    writes.remove(session, who, PHOTOS, ref)

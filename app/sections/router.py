@@ -1,17 +1,24 @@
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
-from app import surrogate
 from app.auth import Reader
 from app.contract import sparse
-from app.crud import Resource, add_routes
 from app.db import SessionDep
-from app.models import Section
-from app.pagination import PageDep, item_response, list_response
+from app.editorial import EditorDep
+from app.pagination import PageDep, item_response, list_response, written_response
 from app.representation import FieldsDep
 from app.responses import JSONResponse
-from app.schemas import PROBLEM_RESPONSES, Many, One
+from app.schemas import (
+    DELETES,
+    PATCHES,
+    PROBLEM_RESPONSES,
+    WRITE_RESPONSES,
+    Many,
+    One,
+    creates,
+)
 from app.sections import service
 from app.sections.schemas import FIELDS, SectionCreate, SectionOut, SectionUpdate, section_out
+from app.urls import object_path
 
 router = APIRouter(prefix="/sections", tags=["sections"])
 
@@ -49,19 +56,54 @@ def read_section(
     )
 
 
-# Module-level, so that other writers (`byline clean-text`) save through it too.
-RESOURCE = Resource(
-    model=Section,
-    name="section",
-    path="/sections",
-    id_prefix="sec",
-    create=SectionCreate,
-    update=SectionUpdate,
-    out=lambda _session, row: section_out(row),
-    out_schema=sparse(SectionOut),
-    keys=lambda row: surrogate.object_change(
-        ["sections", f"section:{row.slug}"], shown_in_article_lists=True
-    ),
-    in_use=service.section_in_use,
+@router.post(
+    "",
+    status_code=201,
+    response_model=One[sparse(SectionOut)],
+    name="create_section",
+    summary="Create a section",
+    description=creates("a section"),
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
 )
-add_routes(router, RESOURCE)
+def create_section(
+    body: SectionCreate, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    section = service.create_section(session, who, data=body)
+    return written_response(
+        request,
+        section_out(section),
+        keys=service.SECTIONS.keys(section),
+        status=201,
+        location=object_path("sections", section.id),
+    )
+
+
+@router.patch(
+    "/{ref}",
+    response_model=One[sparse(SectionOut)],
+    name="update_section",
+    summary="Update a section",
+    description=PATCHES,
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
+)
+def update_section(
+    ref: str, body: SectionUpdate, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    section = service.update_section(session, who, ref=ref, data=body)
+    return written_response(request, section_out(section), keys=service.SECTIONS.keys(section))
+
+
+@router.delete(
+    "/{ref}",
+    status_code=204,
+    name="delete_section",
+    summary="Delete a section",
+    description=DELETES,
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
+)
+def delete_section(ref: str, session: SessionDep, who: EditorDep) -> Response:
+    service.delete_section(session, who, ref=ref)
+    return Response(status_code=204)

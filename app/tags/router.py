@@ -1,17 +1,24 @@
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
-from app import surrogate
 from app.auth import Reader
 from app.contract import sparse
-from app.crud import Resource, add_routes
 from app.db import SessionDep
-from app.models import Tag
-from app.pagination import PageDep, item_response, list_response
+from app.editorial import EditorDep
+from app.pagination import PageDep, item_response, list_response, written_response
 from app.representation import FieldsDep
 from app.responses import JSONResponse
-from app.schemas import PROBLEM_RESPONSES, Many, One
+from app.schemas import (
+    DELETES,
+    PATCHES,
+    PROBLEM_RESPONSES,
+    WRITE_RESPONSES,
+    Many,
+    One,
+    creates,
+)
 from app.tags import service
 from app.tags.schemas import FIELDS, TagCreate, TagOut, TagUpdate, tag_out
+from app.urls import object_path
 
 router = APIRouter(prefix="/tags", tags=["tags"])
 
@@ -41,19 +48,54 @@ def read_tag(
     return item_response(request, fields.apply(tag_out(tag)), keys=[f"tag:{tag.slug}"])
 
 
-# Deleting a tag takes it off the articles that carry it (as in WordPress and Ghost).
-# Module-level, so that other writers (`byline clean-text`) save through it too.
-RESOURCE = Resource(
-    model=Tag,
-    name="tag",
-    path="/tags",
-    id_prefix="tag",
-    create=TagCreate,
-    update=TagUpdate,
-    out=lambda _session, row: tag_out(row),
-    out_schema=sparse(TagOut),
-    keys=lambda row: surrogate.object_change(
-        ["tags", f"tag:{row.slug}"], shown_in_article_lists=True
-    ),
+@router.post(
+    "",
+    status_code=201,
+    response_model=One[sparse(TagOut)],
+    name="create_tag",
+    summary="Create a tag",
+    description=creates("a tag"),
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
 )
-add_routes(router, RESOURCE)
+def create_tag(
+    body: TagCreate, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    tag = service.create_tag(session, who, data=body)
+    return written_response(
+        request,
+        tag_out(tag),
+        keys=service.TAGS.keys(tag),
+        status=201,
+        location=object_path("tags", tag.id),
+    )
+
+
+@router.patch(
+    "/{ref}",
+    response_model=One[sparse(TagOut)],
+    name="update_tag",
+    summary="Update a tag",
+    description=PATCHES,
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
+)
+def update_tag(
+    ref: str, body: TagUpdate, request: Request, session: SessionDep, who: EditorDep
+) -> JSONResponse:
+    tag = service.update_tag(session, who, ref=ref, data=body)
+    return written_response(request, tag_out(tag), keys=service.TAGS.keys(tag))
+
+
+@router.delete(
+    "/{ref}",
+    status_code=204,
+    name="delete_tag",
+    summary="Delete a tag",
+    description=DELETES,
+    responses=WRITE_RESPONSES,
+    tags=["editorial"],
+)
+def delete_tag(ref: str, session: SessionDep, who: EditorDep) -> Response:
+    service.delete_tag(session, who, ref=ref)
+    return Response(status_code=204)

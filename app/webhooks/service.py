@@ -4,18 +4,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
 from app.config import get_settings
 from app.db import utcnow
-from app.editorial import Editor, audit, raise_stale, save_version
+from app.editorial import Editor, audit, save_version
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.ids import new_id
 from app.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery
 from app.pagination import Ordering, Page, PageParams, SortKey, paginate
 from app.webhooks import destinations, signing
 from app.webhooks.schemas import WebhookCreate, WebhookUpdate
+from app.writes import delete_version
 
 ORDERING = Ordering("created", (SortKey(Webhook.created_at), SortKey(Webhook.id)))
 DELIVERY_ORDERING = Ordering(
@@ -131,11 +132,7 @@ def delete_webhook(session: Session, who: Editor, *, webhook_id: str) -> None:
     """Unsubscribe, with the delivery log; needs `If-Match`, as every change does."""
     expected = who.expected_version()
     get_webhook(session, webhook_id=webhook_id)
-    stmt = delete(Webhook).where(Webhook.id == webhook_id)
-    if expected is not None:
-        stmt = stmt.where(Webhook.version == expected)
-    if session.execute(stmt, execution_options={"synchronize_session": False}).rowcount == 0:
-        raise_stale(session, Webhook, webhook_id, expected)
+    delete_version(session, Webhook, webhook_id, expected=expected)
     audit(session, who, action="webhook.delete", resource_type="webhook", resource_id=webhook_id)
     session.commit()
 
