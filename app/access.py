@@ -6,6 +6,7 @@ import anyio.to_thread
 from sqlmodel import Session
 from starlette.types import Scope as ASGIScope
 
+from app.apikeys import record_usage as record_row
 from app.auth import Principal
 from app.config import get_settings
 from app.db import get_engine, utcnow
@@ -84,8 +85,6 @@ async def record_usage(principal: Principal, items: int) -> None:
     """Count a partner request and its items; bookkeeping never fails an answer."""
 
     def record() -> None:
-        from app.keys.service import record_usage as record_row
-
         with Session(get_engine()) as session:
             record_row(session, key_id=principal.key_id, day=utcnow().date(), items=items)
 

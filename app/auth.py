@@ -11,6 +11,7 @@ import anyio.to_thread
 from fastapi import Depends, Query, Request
 from sqlmodel import Session
 
+from app.apikeys import find_key
 from app.config import get_settings
 from app.db import get_engine, utcnow
 from app.errors import ProblemError
@@ -127,8 +128,6 @@ class KeyCache:
 
 
 def _lookup(secret: str) -> tuple[Principal | None, bool]:
-    from app.keys.service import find_key
-
     with Session(get_engine(), expire_on_commit=False) as session:
         key = find_key(session, secret)
         if key is None:

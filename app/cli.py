@@ -301,10 +301,11 @@ def _session() -> "Session":
 )
 def openapi(output: Path) -> None:
     """Write the OpenAPI document of the running code."""
+    from app.main import api
     from app.openapi import render
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(render())
+    output.write_bytes(render(api))
     click.echo(f"wrote {output}")
 
 

@@ -1,7 +1,6 @@
 """What every editorial write shares: versions and `If-Match`, the conditional update that
-makes a stale write lose, the audit record, and the ETag a write can be made against."""
+makes a stale write lose, and the audit record (the ETag itself: `app.etags`)."""
 
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn
@@ -13,28 +12,10 @@ from sqlmodel import Session
 from app.auth import Admin, Principal, Writer
 from app.db import utcnow
 from app.errors import InvalidParameter, NotFound, PreconditionFailed, PreconditionRequired
+from app.etags import ENTITY_TAGS, version_of
 from app.idempotency import Hold, hold_of, seal
 from app.ids import new_id
 from app.models import AuditEvent
-
-
-def etag(version: int, body: bytes) -> str:
-    """A strong ETag: the object's version, then a digest of these exact bytes.
-
-    The digest changes whenever the representation does (a related story's new headline);
-    `If-Match` compares the version, so only a save of the object itself makes an edit stale.
-    """
-    return f'"{version}-{hashlib.blake2b(body, digest_size=8).hexdigest()}"'
-
-
-def _version_of(tag: str) -> int | None:
-    tag = tag.strip().removeprefix("W/").strip('"')
-    head = tag.split("-", 1)[0]
-    return int(head) if head.isdigit() else None
-
-
-# RFC 9110's entity-tag list, as `If-Match` (and `If-None-Match`) carry it.
-ENTITY_TAGS = r'^(\*|(W/)?"[\x21\x23-\x7e]*"( *, *(W/)?"[\x21\x23-\x7e]*")*)$'
 
 
 @dataclass(frozen=True)
@@ -63,7 +44,7 @@ class Editor:
             raise InvalidParameter(
                 "If-Match", 'is not a list of entity tags, such as "3-a1b2c3" (quotes included)'
             )
-        versions = [_version_of(t) for t in self.if_match.split(",")]
+        versions = [version_of(t) for t in self.if_match.split(",")]
         known = [v for v in versions if v is not None]
         if not known:
             raise PreconditionFailed("If-Match does not name an ETag this server gave.")

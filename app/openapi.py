@@ -27,7 +27,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 
-from app.editorial import ENTITY_TAGS
+from app.etags import ENTITY_TAGS
 from app.policy import Policy, policy_of
 
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -362,7 +362,6 @@ def install(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def render() -> bytes:
-    from app.main import api
-
-    return (json.dumps(api.openapi(), indent=2, ensure_ascii=False) + "\n").encode()
+def render(app: FastAPI) -> bytes:
+    """The OpenAPI document of `app`, as `openapi/openapi.json` keeps it."""
+    return (json.dumps(app.openapi(), indent=2, ensure_ascii=False) + "\n").encode()

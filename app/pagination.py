@@ -17,6 +17,7 @@ from app.config import get_settings
 from app.contract import conform
 from app.db import UTCDateTime
 from app.errors import InvalidParameter
+from app.etags import etag
 from app.responses import JSONResponse
 
 DEFAULT_LIMIT = 20
@@ -215,8 +216,6 @@ def item_response(
     data = conform(request, data)
     response = JSONResponse({"data": data}, headers={**_surrogate(keys), **(headers or {})})
     if isinstance(data.get("version"), int):
-        from app.editorial import etag
-
         response.headers["ETag"] = etag(data["version"], response.body)
     return response
 

@@ -385,3 +385,23 @@ def test_access_log_masks_keys_and_preview_tokens():
     message = record.getMessage()
     assert "byl_1234abcd_secret" not in message
     assert "api_key=[redacted]&x=1" in message
+
+
+async def test_a_keys_use_is_written_in_a_batch_not_by_the_read(session, client, monkeypatch):
+    from sqlalchemy import select
+
+    from app.apikeys import last_use, split_secret
+    from app.auth import key_cache
+    from app.models import ApiKey
+
+    secret = make_key(session, "content:read")
+    key_cache._entries.clear()
+    monkeypatch.setattr(last_use, "interval", 3600.0)  # the timer waits: only we flush
+    last_use.flush()
+    assert (await client.get("/v1/articles", headers={"X-API-Key": secret})).status_code == 200
+    session.expire_all()
+    key = session.scalars(select(ApiKey).where(ApiKey.prefix == split_secret(secret))).one()
+    assert key.last_used_at is None  # the read itself wrote nothing
+    assert last_use.flush() == 1
+    session.expire_all()
+    assert session.get(ApiKey, key.id).last_used_at is not None

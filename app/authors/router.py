@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.articles.router import ArticleQueryDep, article_list_response
+from app.articles.listing import ArticleQueryDep, article_list_response
 from app.articles.schemas import ArticleSummaryAnswer
 from app.auth import Reader
 from app.authors import service

@@ -117,7 +117,6 @@ def most_popular(
     with its `views`. Answers are kept for at most 30 seconds."""
     fields.check(POPULAR_FIELDS)
     embed = parse_include(include, INCLUDES) | (fields.names & set(INCLUDES))
-    counter.flush()  # this worker's own beacons count at once
     ranked = service.most_viewed(session, window=window, limit=limit, viewer=viewer)
     articles = [r.article for r in ranked]
     embeds = load_embeds(session, articles, include=embed, viewer=viewer)

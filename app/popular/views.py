@@ -1,8 +1,8 @@
 """View beacons counted in memory per worker and written about once a second.
 
 A beacon costs a dictionary increment, not a database write: each flush adds the counts
-to one row per article and hour (`service.add_views`). A flush happens on a timer thread,
-before this worker answers `/v1/popular`, and when the application shuts down. Views of a
+to one row per article and hour (`service.add_views`). A flush happens on a timer thread
+and when the application shuts down, never in a read: `/v1/popular` writes nothing. Views of a
 worker that dies without shutting down (at most a second's) are lost: they are an
 estimate, not a ledger.
 """

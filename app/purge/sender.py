@@ -33,7 +33,7 @@ from app.models import DeliveryStatus, Purge
 from app.purge.base import Backend, Request
 from app.purge.fastly import Fastly
 from app.purge.varnish import Varnish
-from app.webhooks.worker import backoff
+from app.retries import backoff
 
 log = logging.getLogger("byline.purge")
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Request, Response
 from app.auth import Admin
 from app.contract import conform
 from app.db import SessionDep
-from app.editorial import AdminEditorDep, Editor, etag
+from app.editorial import AdminEditorDep, Editor
+from app.etags import etag
 from app.models import DeliveryStatus
 from app.pagination import PageDep, list_response
 from app.responses import JSONResponse

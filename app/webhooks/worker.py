@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import random
 import secrets
 import threading
 import time
@@ -43,7 +42,9 @@ from app.db import get_engine, utcnow
 from app.ids import new_id
 from app.metrics import WEBHOOK_ATTEMPTS
 from app.models import DeliveryStatus, Event, Webhook, WebhookAttempt, WebhookDelivery
+from app.purge.sender import Purger
 from app.responses import dumps
+from app.retries import backoff
 from app.webhooks import destinations, signing
 
 log = logging.getLogger("byline.webhooks")
@@ -53,15 +54,6 @@ EXCERPT_BYTES = 1024
 EXCERPT_CHARS = 500
 ERROR_CHARS = 500
 PRUNE_EVERY_SECONDS = 600.0
-
-
-def backoff(attempt: int, settings: Settings, *, rng: random.Random | None = None) -> float:
-    """Seconds to wait after failed attempt number `attempt` (1, 2, ...): the base, four
-    times longer each time, capped, with ±20% jitter so that retries do not arrive in step."""
-    delay = min(
-        settings.webhook_retry_base_seconds * 4 ** (attempt - 1), settings.webhook_retry_max_seconds
-    )
-    return delay * (rng or random).uniform(0.8, 1.2)
 
 
 def message(event: Event) -> bytes:
@@ -124,9 +116,6 @@ class Worker:
         # so no live worker's delivery is ever taken over.
         rounds = math.ceil(self.settings.webhook_batch / self.settings.webhook_concurrency)
         self.lease = max(self.settings.webhook_lease_seconds, rounds * timeout + 5)
-        # Imported here: the purge sender reuses this module's backoff.
-        from app.purge.sender import Purger
-
         self.purger = Purger.of(self.engine, self.settings)
 
     def run(self, stop: threading.Event) -> None:
