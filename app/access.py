@@ -10,9 +10,7 @@ from app.apikeys import record_usage as record_row
 from app.auth import Principal
 from app.config import get_settings
 from app.db import get_engine, utcnow
-from app.errors import problem_body
 from app.models import Scope
-from app.responses import dumps
 
 log = logging.getLogger("byline.access")
 
@@ -92,17 +90,3 @@ async def record_usage(principal: Principal, items: int) -> None:
         await anyio.to_thread.run_sync(record)
     except Exception:
         log.exception("could not record usage for key %s", principal.key_id)
-
-
-def problem_message(scope: ASGIScope, status: int, code: str, title: str, detail: str) -> bytes:
-    """A problem+json body for answers given before routing (401, 429)."""
-    return dumps(
-        problem_body(
-            status=status,
-            code=code,
-            title=title,
-            detail=detail,
-            instance=scope["path"],
-            request_id=scope.get("state", {}).get("request_id"),
-        )
-    )

@@ -1,11 +1,12 @@
-"""The only place that knows `/v1`: one line per feature, and the guard on query parameters."""
+"""Where the API is put together: one line per feature under the prefix (`app.urls`, the
+only place that spells `/v1`), and the guard on query parameters."""
 
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
+from app.articles.editorial_router import router as article_writes
 from app.articles.router import router as articles
-from app.articles.writes import router as article_writes
 from app.audit.router import router as audit
 from app.authors.router import router as authors
 from app.errors import ProblemError
@@ -18,6 +19,7 @@ from app.sections.router import router as sections
 from app.site.router import router as site
 from app.sync.router import router as sync
 from app.tags.router import router as tags
+from app.urls import PREFIX
 from app.webhooks.router import router as webhooks
 
 _known: dict[int, frozenset[str]] = {}
@@ -58,7 +60,7 @@ def check_parameters(request: Request) -> None:
         )
 
 
-v1 = APIRouter(prefix="/v1", dependencies=[Depends(check_parameters)])
+v1 = APIRouter(prefix=PREFIX, dependencies=[Depends(check_parameters)])
 features = (
     articles,
     article_writes,

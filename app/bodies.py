@@ -1,18 +1,14 @@
 """Request bodies at the edge: content types (415), size limits (413) before a body is read
-whole, and the body read once so that the idempotency check and the route can both see it."""
+whole, and the body read once so that the idempotency check and the route can both see it.
+Refusals are the typed errors of `app.errors`, rendered where every problem is."""
 
 from starlette.types import Message, Receive, Scope
 
 from app.config import get_settings
+from app.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPES = ("application/json", "application/merge-patch+json")
-
-
-class BodyRefused(Exception):
-    def __init__(self, status: int, code: str, title: str, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.code, self.title, self.detail = status, code, title, detail
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -46,8 +42,7 @@ def check_headers(scope: Scope, *, upload: bool) -> None:
         try:
             declared = int(length)
         except ValueError:
-            detail = "Invalid Content-Length."
-            raise BodyRefused(400, "bad-request", "Bad request", detail) from None
+            raise BadRequest("Invalid Content-Length.") from None
         limit = limit_for(scope, upload=upload)
         if declared > limit:
             raise _too_large(limit)
@@ -57,20 +52,14 @@ def check_headers(scope: Scope, *, upload: bool) -> None:
     if upload and media_type == "multipart/form-data":
         return
     accepted = "application/json" + (" or multipart/form-data" if upload else "")
-    raise BodyRefused(
-        415,
-        "unsupported-media-type",
-        "Unsupported media type",
-        f"Content-Type {media_type or '(none)'} is not accepted here; send {accepted}.",
+    raise UnsupportedMediaType(
+        f"Content-Type {media_type or '(none)'} is not accepted here; send {accepted}."
     )
 
 
-def _too_large(limit: int) -> BodyRefused:
-    return BodyRefused(
-        413,
-        "payload-too-large",
-        "Payload too large",
-        f"The request body is larger than {limit} bytes, the most this endpoint takes.",
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"The request body is larger than {limit} bytes, the most this endpoint takes."
     )
 
 

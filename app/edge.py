@@ -23,19 +23,19 @@ from app.access import (
     cache_control,
     cdn_control,
     client_address,
-    problem_message,
     record_usage,
     tier,
     with_vary,
 )
 from app.auth import Principal, Unauthorized, authenticate
 from app.config import get_settings
-from app.errors import ProblemError
+from app.errors import ProblemError, problem_message
 from app.generation import current_state
 from app.middleware import common_headers, request_id_of
 from app.models import Scope as KeyScope
 from app.policy import Policy, PolicyTable, allow_header
 from app.ratelimit import Decision, RateLimiter
+from app.served import count_served, items_served
 
 log = logging.getLogger("byline.edge")
 
@@ -184,7 +184,7 @@ class Edge:
             try:
                 bodies.check_headers(scope, upload=policy.upload)
                 body = await bodies.read_body(scope, receive, upload=policy.upload)
-            except bodies.BodyRefused as exc:
+            except ProblemError as exc:
                 message = problem_message(scope, exc.status, exc.code, exc.title, exc.detail)
                 await _send_problem(send, exc.status, message, headers)
                 return exc.status
@@ -206,7 +206,7 @@ class Edge:
                 scope, receive, send, headers, principal, who, state, policy
             )
         if principal is not None and KeyScope.partner in principal.scopes and status < 400:
-            await record_usage(principal, int(scope["state"].get("items", 0)))
+            await record_usage(principal, items_served(scope))
         return status
 
     async def _idempotent(
@@ -354,7 +354,7 @@ class Edge:
             if self.shared is not None:
                 await self.shared.put(key, entry)
         metrics.RENDER_CACHE.labels(how.decode().lower()).inc()
-        scope["state"]["items"] = entry.items  # a kept answer serves as many as it did
+        count_served(scope, entry.items)  # a kept answer serves as many as it did
         start, body = cache.answer_messages(scope, entry, [*headers, (b"x-cache", how)])
         await send(start)
         await send(body)
@@ -392,7 +392,7 @@ class Edge:
         body = b"".join(m.get("body", b"") for m in messages[1:])
         control = cache_control(principal, "GET", 200, max_age=policy.max_age)
         kept = [(b"cache-control", control), *cdn_control(control, policy.max_age), (b"vary", VARY)]
-        items = int(scope["state"].get("items", 0))
+        items = items_served(scope)
         # A short-lived answer moves on with its period (`cache.as_of`), not with its rows.
         changed_at = state.changed_at if policy.max_age else dating.changed_at(state)
         entry = cache.entry_from(start, body, changed_at, kept, items)

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.responses import ProblemResponse
+from app.responses import ProblemResponse, dumps
 
 log = logging.getLogger("byline")
 
@@ -144,6 +144,22 @@ def problem(
         errors=errors,
     )
     return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def problem_message(
+    scope: dict[str, Any], status: int, code: str, title: str, detail: str
+) -> bytes:
+    """The same body as bytes, for answers the edge gives before routing (401, 413, 429)."""
+    return dumps(
+        problem_body(
+            status=status,
+            code=code,
+            title=title,
+            detail=detail,
+            instance=scope["path"],
+            request_id=scope.get("state", {}).get("request_id"),
+        )
+    )
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

@@ -33,6 +33,7 @@ from app.db import get_engine, utcnow
 from app.errors import Conflict
 from app.models import IdempotencyRecord
 from app.models import Scope as KeyScope
+from app.urls import PREFIX, object_path
 
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 255
@@ -232,8 +233,9 @@ def replayed(
 def rerender_scope(scope: Scope, record: IdempotencyRecord, principal: Any) -> Scope:
     """A GET of the resource a lost answer showed, as the writer saw it (drafts included,
     as every write answer shows them), in the identity encoding."""
-    collection = scope["path"].split("/")[2]  # every resource lives at /v1/<collection>/<id>
-    path = f"/v1/{collection}/{record.resource_id}"
+    # Every resource lives at /<prefix>/<collection>/<id>.
+    collection = scope["path"].removeprefix(PREFIX).split("/")[1]
+    path = object_path(collection, record.resource_id)
     dropped = {b"content-type", b"content-length", b"accept-encoding", HEADER}
     state = dict(scope.get("state", {}))
     if principal is not None:

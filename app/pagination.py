@@ -19,6 +19,7 @@ from app.db import UTCDateTime
 from app.errors import InvalidParameter
 from app.etags import etag
 from app.responses import JSONResponse
+from app.served import count_served
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -51,9 +52,6 @@ class Ordering:
             # and lets both databases walk the matching index.
             stmt = stmt.where(columns < values if self.keys[0].descending else columns > values)
         return stmt.order_by(*self.order_by())
-
-    def values_of(self, row: Any) -> list[Any]:
-        return [getattr(row, k.column.key) for k in self.keys]
 
 
 def encode_cursor(ordering: Ordering, values: Sequence[Any]) -> str:
@@ -137,33 +135,52 @@ class Page:
 
 
 def fetch_page(
-    session: Any, stmt: Select[Any], ordering: Ordering, params: PageParams, *, rows: bool = False
+    session: Any,
+    stmt: Select[Any],
+    ordering: Ordering,
+    params: PageParams,
+    *,
+    rows: bool = False,
+    score: Any = None,
 ) -> Page:
     """Run `stmt` for one page: ordered, after the cursor, one row more to see if more follow.
 
     Items are the first entity of each row, or whole rows with `rows=True`; the ordering's
-    keys are read from the first entity.
+    keys are read from the first entity, except `score`: a computed column (a search's
+    relevance) that the query selects beside it and the ordering may sort on.
     """
     cursor = decode_cursor(ordering, params.cursor) if params.cursor else None
+    if score is not None:
+        stmt = stmt.add_columns(score)
     limited = ordering.apply(stmt, cursor).limit(params.limit + 1)
-    items = list(session.execute(limited)) if rows else list(session.scalars(limited))
-    more = len(items) > params.limit
-    items = items[: params.limit]
-    last = None
-    if more and items:
-        last = items[-1][0] if rows else items[-1]
-    return Page(
-        items=items,
-        next_values=ordering.values_of(last) if last is not None else None,
-        ordering=ordering,
-    )
+    whole = rows or score is not None
+    found = list(session.execute(limited)) if whole else list(session.scalars(limited))
+    more = len(found) > params.limit
+    found = found[: params.limit]
+    next_values = None
+    if more and found:
+        last = found[-1]
+        entity = last[0] if whole else last
+        next_values = [
+            last[-1] if score is not None and k.column is score else getattr(entity, k.column.key)
+            for k in ordering.keys
+        ]
+    if score is not None and not rows:
+        found = [row[0] for row in found]
+    return Page(items=found, next_values=next_values, ordering=ordering)
 
 
 def paginate(
-    session: Any, stmt: Select[Any], ordering: Ordering, params: PageParams, *, rows: bool = False
+    session: Any,
+    stmt: Select[Any],
+    ordering: Ordering,
+    params: PageParams,
+    *,
+    rows: bool = False,
+    score: Any = None,
 ) -> Page:
     """One page of `stmt` and, when the client asked with `count=`, the total."""
-    page = fetch_page(session, stmt, ordering, params, rows=rows)
+    page = fetch_page(session, stmt, ordering, params, rows=rows, score=score)
     if params.count:
         page.total = count_rows(session, stmt, params.count)
     return page
@@ -212,7 +229,7 @@ def item_response(
     An object with a `version` gets an ETag that `If-Match` on a write can name. `data`
     goes out as the route's response model shapes it (`contract.conform`).
     """
-    request.scope.setdefault("state", {})["items"] = 1
+    count_served(request.scope, 1)
     data = conform(request, data)
     response = JSONResponse({"data": data}, headers={**_surrogate(keys), **(headers or {})})
     if isinstance(data.get("version"), int):
@@ -226,18 +243,33 @@ def list_response(
     """The list envelope, with `links.next`, an RFC 8288 `Link` header and `Surrogate-Key`s
     (the list's own, such as `articles`, and one per object in it). `data` goes out as the
     route's response model shapes it (`contract.conform`)."""
-    request.scope.setdefault("state", {})["items"] = len(data)
-    data = conform(request, data)
     next_cursor = encode_cursor(page.ordering, page.next_values) if page.next_values else None
     meta: dict[str, Any] = {"next_cursor": next_cursor, "limit": limit}
     if page.total is not None:
         meta["total"] = page.total
         lastmod.undated()  # a total moves with rows this page does not show
+    return envelope(request, data, meta=meta, headers=_surrogate(keys))
+
+
+def envelope(
+    request: Request,
+    data: list[Any],
+    *,
+    meta: dict[str, Any],
+    headers: dict[str, str] | None = None,
+    more: bool | None = None,
+) -> JSONResponse:
+    """The one list envelope, `{"data", "meta", "links"}`: `data` as the route's response
+    model shapes it, `links.next` and an RFC 8288 `Link` header while `more` follows (by
+    default: while `meta` has a `next_cursor`); counts the items served. Every list
+    answers through it."""
+    count_served(request.scope, len(data))
+    data = conform(request, data)
+    headers = dict(headers or {})
     next_url = None
-    headers = _surrogate(keys)
-    if next_cursor:
+    if (bool(meta.get("next_cursor")) if more is None else more) and meta.get("next_cursor"):
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
-        params.append(("cursor", next_cursor))
+        params.append(("cursor", meta["next_cursor"]))
         next_url = f"{absolute_url(request, request.url.path)}?{urlencode(params)}"
         headers["Link"] = f'<{next_url}>; rel="next"'
     body = {"data": data, "meta": meta, "links": {"next": next_url}}

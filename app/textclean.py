@@ -150,7 +150,7 @@ def _body_findings(article: Article) -> tuple[list[Finding], list[dict[str, Any]
 
 def _article_fixes(session: Session) -> Iterator[_Fix]:
     """An article's own fields, body, byline roles, related cards and corrections."""
-    from app.articles import editing
+    from app.articles import related, saving
 
     link_fields = plain_text_fields(RelatedUpdate)
     (role,) = plain_text_fields(BylineIn)  # the column of ArticleAuthor by the same name
@@ -230,7 +230,7 @@ def _article_fixes(session: Session) -> Iterator[_Fix]:
                 if dirty_link:
                     version = s.get(Article, article_id, populate_existing=True).version
                     data = RelatedUpdate.model_validate({k: a for k, (_, a) in dirty_link.items()})
-                    editing.update_related(
+                    related.update_related(
                         s, _editor(version), ref=article_id, link_id=link_id, data=data
                     )
             patch: dict[str, Any] = {k: a for k, (_, a) in dirty.items()}
@@ -245,7 +245,7 @@ def _article_fixes(session: Session) -> Iterator[_Fix]:
             for cid, (_, after) in corrections.items():
                 # Not a save of its own: committed by the article's save below.
                 s.execute(update(Correction).where(Correction.id == cid).values(text=after))
-            editing.update_article(s, _editor(version), ref=article_id, data=data)
+            saving.update_article(s, _editor(version), ref=article_id, data=data)
 
         yield _Fix(findings, apply)
 

@@ -182,7 +182,7 @@ async def test_a_section_that_cannot_be_deleted_leaves_no_event(client, session,
 async def test_a_save_racing_another_reads_what_readers_saw_from_the_revision(
     client, session, editor
 ):
-    from app.articles import editing
+    from app.articles import saving
     from app.articles.schemas import ArticleUpdate
     from app.editorial import Editor
     from app.models import Article
@@ -194,7 +194,7 @@ async def test_a_save_racing_another_reads_what_readers_saw_from_the_revision(
     # is a draft, but readers already see it, so this save only updates it.
     assert stale.status == "draft" and stale.version == 1
     who = Editor(key_id=None, key_name=None, request_id=None, if_match="*")
-    editing.update_article(session, who, ref=article["id"], data=ArticleUpdate(headline="Later"))
+    saving.update_article(session, who, ref=article["id"], data=ArticleUpdate(headline="Later"))
     kinds = [e.type for e in events(session, article["id"])]
     assert kinds == ["article.created", "article.published", "article.updated"]
 

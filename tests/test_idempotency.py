@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app import idempotency
-from app.articles import editing
+from app.articles import saving
 from app.articles.schemas import ArticleCreate
 from app.db import get_engine
 from app.editorial import Editor
@@ -103,7 +103,7 @@ def _claimed(session: Session, secret: str, content: bytes) -> idempotency.Hold:
 
 def _create(session: Session, hold: idempotency.Hold, data: dict[str, object]) -> Article:
     who = Editor(key_id=None, key_name=None, request_id=None, if_match=None, idempotency=hold)
-    return editing.create_article(session, who, data=ArticleCreate.model_validate(data))
+    return saving.create_article(session, who, data=ArticleCreate.model_validate(data))
 
 
 async def test_a_committed_create_whose_server_died_before_keeping_its_answer_is_replayed(

@@ -9,7 +9,8 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from app.articles import editing
+from app.articles import revisions as article_revisions
+from app.articles import saving
 from app.articles.schemas import ArticleUpdate
 from app.db import get_engine
 from app.editorial import Editor
@@ -38,7 +39,7 @@ def test_concurrent_saves_with_one_version_exactly_one_wins(session):
         with Session(get_engine(), expire_on_commit=False) as own:
             barrier.wait()
             try:
-                editing.update_article(
+                saving.update_article(
                     own, who, ref=article.id, data=ArticleUpdate(headline=f"Writer {n}")
                 )
             except PreconditionFailed:
@@ -50,7 +51,7 @@ def test_concurrent_saves_with_one_version_exactly_one_wins(session):
     winners = [o for o in outcomes if o != "stale"]
     assert len(winners) == 1
     session.expire_all()
-    revisions = editing.list_revisions(session, ref=article.id)
+    revisions = article_revisions.list_revisions(session, ref=article.id)
     assert [r.number for r in revisions] == [start + 1]
     assert revisions[0].snapshot["headline"] == winners[0]
 

@@ -99,8 +99,6 @@ class Derived:
     text: str
     word_count: int
     reading_time_minutes: int
-    photo_ids: tuple[str, ...]
-    related_ids: tuple[str, ...]
 
 
 # Placeholders in stored HTML for what must reflect its target as it is now.
@@ -116,8 +114,6 @@ def derive(blocks: list[dict[str, Any]]) -> Derived:
     """HTML, plain text, word count and reading time of a validated, sanitized body."""
     parts: list[str] = []
     texts: list[str] = []
-    photo_ids: list[str] = []
-    related_ids: list[str] = []
     for block in blocks:
         kind = block["type"]
         if kind == "paragraph":
@@ -146,10 +142,8 @@ def derive(blocks: list[dict[str, Any]]) -> Derived:
                 f'<a href="{url}">{title}</a></figure>'
             )
         elif kind == "photo":
-            photo_ids.append(block["photo_id"])
             parts.append(PHOTO_SLOT.format(html.escape(block["photo_id"])))
         elif kind == "related":
-            related_ids.append(block["related_id"])
             parts.append(RELATED_SLOT.format(html.escape(block["related_id"])))
     text = "\n\n".join(texts)
     words = len(text.split())
@@ -158,8 +152,6 @@ def derive(blocks: list[dict[str, Any]]) -> Derived:
         text=text,
         word_count=words,
         reading_time_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
-        photo_ids=tuple(photo_ids),
-        related_ids=tuple(related_ids),
     )
 
 

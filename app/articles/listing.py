@@ -9,7 +9,8 @@ from pydantic import Field
 
 from app import surrogate
 from app.articles import service
-from app.articles.schemas import FIELDS, INCLUDE_PATTERN, INCLUDES, article_out
+from app.articles.rendering import article_out
+from app.articles.schemas import FIELDS, INCLUDE_PATTERN, INCLUDES
 from app.articles.service import ArticleFilters
 from app.db import SessionDep
 from app.errors import InvalidParameter

@@ -7,6 +7,7 @@ from starlette.responses import Response
 from app import surrogate
 from app.articles import service
 from app.articles.listing import ArticleQueryDep, article_list_response
+from app.articles.rendering import article_out
 from app.articles.schemas import (
     FIELDS,
     INCLUDES,
@@ -14,7 +15,6 @@ from app.articles.schemas import (
     ArticleSummaryAnswer,
     PreviewLink,
     PreviewLinkCreate,
-    article_out,
 )
 from app.auth import READ_OR_PREVIEW_LINK, Forbidden, Previewer, Reader
 from app.contract import conform
@@ -32,6 +32,7 @@ from app.preview import make_token, read_token
 from app.representation import FieldsDep
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, Many, One
+from app.urls import object_path
 from app.visibility import Viewer
 
 router = APIRouter(prefix="/articles", tags=["articles"])
@@ -121,7 +122,7 @@ def create_preview_link(
     article = service.get_article(session, ref=ref, viewer=Viewer(preview=True))
     seconds = (body or PreviewLinkCreate()).expires_in
     token, expires_at = make_token(article.id, seconds=seconds)
-    url = absolute_url(request, f"/v1/articles/{article.id}?preview={token}")
+    url = absolute_url(request, f"{object_path('articles', article.id)}?preview={token}")
     return JSONResponse(
         {"data": conform(request, {"token": token, "url": url, "expires_at": expires_at})},
         status_code=201,

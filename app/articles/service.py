@@ -28,8 +28,6 @@ from app.pagination import (
     Page,
     PageParams,
     SortKey,
-    count_rows,
-    decode_cursor,
     paginate,
 )
 from app.search import index as search_index
@@ -137,19 +135,7 @@ def _by_relevance(session: Session, stmt: Any, query: SearchQuery, page: PagePar
     # continues the search that made it.
     score = search_index.score(session, query)
     ordering = Ordering(f"relevance:{query.fingerprint}", (SortKey(score), SortKey(Article.id)))
-    cursor = decode_cursor(ordering, page.cursor) if page.cursor else None
-    ranked = ordering.apply(stmt.add_columns(score), cursor).limit(page.limit + 1)
-    rows = session.execute(ranked).all()
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    result = Page(
-        items=[article for article, _ in rows],
-        next_values=[rows[-1][1], rows[-1][0].id] if more and rows else None,
-        ordering=ordering,
-    )
-    if page.count:
-        result.total = count_rows(session, stmt, page.count)
-    return result
+    return paginate(session, stmt, ordering, page, score=score)
 
 
 def search_snippets(

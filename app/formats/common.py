@@ -7,6 +7,8 @@ from fastapi import Request
 from starlette.responses import Response
 
 from app.pagination import absolute_url
+from app.served import count_served
+from app.urls import object_path
 
 RSS = "application/rss+xml; charset=utf-8"
 ATOM = "application/atom+xml; charset=utf-8"
@@ -30,7 +32,7 @@ def resource_uri(request: Request, kind: str, object_id: str) -> str:
     Ids never change (slugs and canonical URLs may), so feed readers and partners that
     deduplicate on it see an edited story as the same story.
     """
-    return absolute_url(request, f"/v1/{kind}/{object_id}")
+    return absolute_url(request, object_path(kind, object_id))
 
 
 def document_response(
@@ -43,7 +45,7 @@ def document_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A rendered document with its `Surrogate-Key`s; counts `items` served (partner usage)."""
-    request.scope.setdefault("state", {})["items"] = items
+    count_served(request.scope, items)
     names = " ".join(sorted(set(keys)))
     extra = {"Surrogate-Key": names} if names else {}
     return Response(body, media_type=media_type, headers={**extra, **(headers or {})})

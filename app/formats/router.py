@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
 from app import surrogate
-from app.articles.schemas import article_out
+from app.articles.rendering import article_out
 from app.auth import Reader, query_key
 from app.db import SessionDep, utcnow
 from app.errors import NotFound
@@ -21,6 +21,7 @@ from app.models import Article
 from app.pagination import absolute_url
 from app.policy import RouteOptions
 from app.schemas import PROBLEM_RESPONSES
+from app.urls import api_path
 from app.visibility import Viewer
 
 router = APIRouter(tags=["formats"])
@@ -133,8 +134,8 @@ def _feed_info(
         feed_id=absolute_url(request, path),
         self_url=self_url,
         updated=updated,
-        tag_scheme=absolute_url(request, "/v1/tags"),
-        section_scheme=absolute_url(request, "/v1/sections"),
+        tag_scheme=absolute_url(request, api_path("/tags")),
+        section_scheme=absolute_url(request, api_path("/sections")),
     )
 
 

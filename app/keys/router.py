@@ -12,6 +12,7 @@ from app.keys.schemas import KeyCreate, KeyCreated, KeyOut, UsageDay, key_out, u
 from app.pagination import PageDep, list_response
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, Many, One
+from app.urls import object_path
 
 router = APIRouter(prefix="/keys", tags=["keys"])
 
@@ -31,7 +32,7 @@ def create_key(
     return JSONResponse(
         {"data": conform(request, {**key_out(new.key), "secret": new.secret})},
         status_code=201,
-        headers={"Cache-Control": "no-store", "Location": f"/v1/keys/{new.key.id}"},
+        headers={"Cache-Control": "no-store", "Location": object_path("keys", new.key.id)},
     )
 
 

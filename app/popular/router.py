@@ -7,7 +7,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app import surrogate
 from app.access import client_address
-from app.articles.schemas import INCLUDE_PATTERN, INCLUDES, article_out
+from app.articles.rendering import article_out
+from app.articles.schemas import INCLUDE_PATTERN, INCLUDES
 from app.articles.service import load_embeds
 from app.auth import Reader
 from app.config import get_settings

@@ -1,12 +1,10 @@
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 
 from app.auth import Reader
-from app.contract import conform
 from app.db import SessionDep
-from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, absolute_url
+from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, envelope
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES
 from app.sync import service
@@ -42,17 +40,8 @@ def read_sync(
     `meta.next_cursor` to resume later."""
     page = service.sync_page(session, viewer, service.decode(cursor), limit)
     next_cursor = service.encode(page.next_key) if page.next_key else None
-    request.scope.setdefault("state", {})["items"] = len(page.items)
-    headers = {"Surrogate-Key": "sync"}
-    next_url = None
-    if page.has_more:
-        params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
-        params.append(("cursor", next_cursor))
-        next_url = f"{absolute_url(request, request.url.path)}?{urlencode(params)}"
-        headers["Link"] = f'<{next_url}>; rel="next"'
-    body = {
-        "data": conform(request, page.items),
-        "meta": {"next_cursor": next_cursor, "has_more": page.has_more, "limit": limit},
-        "links": {"next": next_url},
-    }
-    return JSONResponse(body, headers=headers)
+    # `next_cursor` is there to resume later even at the end; `links.next` only while more.
+    meta = {"next_cursor": next_cursor, "has_more": page.has_more, "limit": limit}
+    return envelope(
+        request, page.items, meta=meta, headers={"Surrogate-Key": "sync"}, more=page.has_more
+    )

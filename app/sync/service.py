@@ -25,7 +25,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from app.articles.schemas import INCLUDES, article_out
+from app.articles.rendering import article_out
+from app.articles.schemas import INCLUDES
 from app.articles.service import load_embeds
 from app.authors.schemas import author_out
 from app.db import UTCDateTime

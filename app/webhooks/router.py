@@ -6,14 +6,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.auth import Admin
-from app.contract import conform
 from app.db import SessionDep
 from app.editorial import AdminEditorDep, Editor
-from app.etags import etag
 from app.models import DeliveryStatus
-from app.pagination import PageDep, list_response
+from app.pagination import PageDep, item_response, list_response
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, WRITE_RESPONSES, Many, One
+from app.urls import object_path
 from app.webhooks import service
 from app.webhooks.schemas import (
     DeliveryOut,
@@ -33,10 +32,9 @@ PRIVATE = {"Cache-Control": "private, no-store"}
 
 
 def _one(request: Request, data: dict, *, status: int = 200, **headers: str) -> JSONResponse:
-    data = conform(request, data)
-    response = JSONResponse({"data": data}, status_code=status, headers={**PRIVATE, **headers})
-    if "version" in data:  # a subscription: its ETag, for If-Match on the next change
-        response.headers["etag"] = etag(data["version"], response.body)
+    # A subscription carries its version: the ETag is for If-Match on the next change.
+    response = item_response(request, data, headers={**PRIVATE, **headers})
+    response.status_code = status
     return response
 
 
@@ -56,7 +54,7 @@ def create_webhook(
         request,
         {**webhook_out(new.webhook), "secret": new.secret},
         status=201,
-        Location=f"/v1/webhooks/{new.webhook.id}",
+        Location=object_path("webhooks", new.webhook.id),
     )
 
 

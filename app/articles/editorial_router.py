@@ -6,7 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
-from app.articles import editing, service
+from app.articles import related, revisions, saving, service, workflow
+from app.articles.rendering import article_out
 from app.articles.schemas import (
     INCLUDES,
     ArticleCreate,
@@ -20,15 +21,15 @@ from app.articles.schemas import (
     RevisionOut,
     RevisionSummary,
     ScheduleIn,
-    article_out,
 )
 from app.contract import conform
 from app.db import SessionDep
 from app.editorial import EditorDep
 from app.models import Article, ArticleRevision
-from app.pagination import item_response
+from app.pagination import envelope, written_response
 from app.responses import JSONResponse
 from app.schemas import PROBLEM_RESPONSES, WRITE_RESPONSES, Many, One
+from app.urls import object_path
 from app.visibility import Viewer
 
 router = APIRouter(prefix="/articles", tags=["editorial"])
@@ -43,10 +44,8 @@ def written(
     viewer = Viewer(preview=True)
     embeds = service.load_embeds(session, [article], include=INCLUDES, viewer=viewer, detail=True)
     out = article_out(article, embeds, include=INCLUDES, now=viewer.now, detail=True)
-    headers = {**PRIVATE, "Location": f"/v1/articles/{article.id}"} if status == 201 else PRIVATE
-    response = item_response(request, out, headers=headers)
-    response.status_code = status
-    return response
+    location = object_path("articles", article.id) if status == 201 else None
+    return written_response(request, out, keys=(), status=status, location=location)
 
 
 @router.post(
@@ -60,7 +59,7 @@ def create_article(
     body: ArticleCreate, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
     """Create a draft. Send `Idempotency-Key` so that a retry cannot make a twin."""
-    article = editing.create_article(session, who, data=body)
+    article = saving.create_article(session, who, data=body)
     return written(request, session, article, status=201)
 
 
@@ -74,13 +73,13 @@ def update_article(
     ref: str, body: ArticleUpdate, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
     """Change fields (a JSON merge patch). Needs `If-Match`: 428 without, 412 when stale."""
-    return written(request, session, editing.update_article(session, who, ref=ref, data=body))
+    return written(request, session, saving.update_article(session, who, ref=ref, data=body))
 
 
 @router.delete("/{ref}", summary="Delete an article", status_code=204, responses=WRITE_RESPONSES)
 def delete_article(ref: str, session: SessionDep, who: EditorDep) -> Response:
     """Delete the article for good. Needs `If-Match`. To take a story down, unpublish it."""
-    editing.delete_article(session, who, ref=ref)
+    saving.delete_article(session, who, ref=ref)
     return Response(status_code=204)
 
 
@@ -98,7 +97,7 @@ def publish_article(
     body: PublishIn | None = None,
 ) -> JSONResponse:
     """Publish now, or at a past `published_at` (back-dating an import)."""
-    article = editing.publish_article(session, who, ref=ref, data=body or PublishIn())
+    article = workflow.publish_article(session, who, ref=ref, data=body or PublishIn())
     return written(request, session, article)
 
 
@@ -112,7 +111,7 @@ def schedule_article(
     ref: str, body: ScheduleIn, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
     """Schedule: the story is visible exactly from `publish_at`; no job has to run."""
-    return written(request, session, editing.schedule_article(session, who, ref=ref, data=body))
+    return written(request, session, workflow.schedule_article(session, who, ref=ref, data=body))
 
 
 @router.post(
@@ -125,7 +124,7 @@ def unpublish_article(
     ref: str, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
     """Take the story down; it keeps its dates and can be published again."""
-    return written(request, session, editing.unpublish_article(session, who, ref=ref))
+    return written(request, session, workflow.unpublish_article(session, who, ref=ref))
 
 
 @router.post(
@@ -139,7 +138,7 @@ def add_correction(
     ref: str, body: CorrectionIn, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
     """Append a dated, public correction. Corrections cannot be edited or removed."""
-    article = editing.add_correction(session, who, ref=ref, text=body.text)
+    article = workflow.add_correction(session, who, ref=ref, text=body.text)
     return written(request, session, article, status=201)
 
 
@@ -155,7 +154,7 @@ def add_related(
 ) -> JSONResponse:
     """Add a related card; place it in the text with a body block
     `{"type": "related", "related_id": "<its id>"}`."""
-    article = editing.add_related(session, who, ref=ref, data=body)
+    article = related.add_related(session, who, ref=ref, data=body)
     return written(request, session, article, status=201)
 
 
@@ -174,7 +173,7 @@ def update_related(
     who: EditorDep,
 ) -> JSONResponse:
     """Change a related card. Needs the article's `If-Match`."""
-    article = editing.update_related(session, who, ref=ref, link_id=link_id, data=body)
+    article = related.update_related(session, who, ref=ref, link_id=link_id, data=body)
     return written(request, session, article)
 
 
@@ -188,7 +187,7 @@ def delete_related(
     ref: str, link_id: str, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
     """Remove a related card (and the body block placing it). Needs the article's `If-Match`."""
-    article = editing.delete_related(session, who, ref=ref, link_id=link_id)
+    article = related.delete_related(session, who, ref=ref, link_id=link_id)
     return written(request, session, article)
 
 
@@ -209,15 +208,10 @@ def _revision_summary(revision: ArticleRevision) -> dict:
 )
 def list_revisions(ref: str, request: Request, session: SessionDep, _: EditorDep) -> JSONResponse:
     """Every revision, newest first: its number (the version it made), action, key, time."""
-    revisions = editing.list_revisions(session, ref=ref)
-    return JSONResponse(
-        {
-            "data": conform(request, [_revision_summary(r) for r in revisions]),
-            "meta": {"next_cursor": None, "limit": len(revisions)},
-            "links": {"next": None},
-        },
-        headers=PRIVATE,
-    )
+    found = revisions.list_revisions(session, ref=ref)
+    data = [_revision_summary(r) for r in found]
+    # Not paged: every revision on one page.
+    return envelope(request, data, meta={"next_cursor": None, "limit": len(found)}, headers=PRIVATE)
 
 
 @router.get(
@@ -230,7 +224,7 @@ def read_revision(
     ref: str, number: int, request: Request, session: SessionDep, _: EditorDep
 ) -> JSONResponse:
     """One revision with the article's editable state as that save left it."""
-    revision = editing.get_revision(session, ref=ref, number=number)
+    revision = revisions.get_revision(session, ref=ref, number=number)
     data = {
         **_revision_summary(revision),
         "article_id": revision.article_id,
@@ -257,7 +251,7 @@ def diff_revision(
     ] = None,
 ) -> JSONResponse:
     """Changed fields between two revisions, and a unified diff of the body's text."""
-    data = editing.diff_revisions(session, ref=ref, number=number, against=against)
+    data = revisions.diff_revisions(session, ref=ref, number=number, against=against)
     return JSONResponse({"data": conform(request, data)}, headers=PRIVATE)
 
 
@@ -271,5 +265,5 @@ def restore_revision(
     ref: str, number: int, request: Request, session: SessionDep, who: EditorDep
 ) -> JSONResponse:
     """Put the story back as revision `number` had it; the restore is a new revision."""
-    article = editing.restore_revision(session, who, ref=ref, number=number)
+    article = revisions.restore_revision(session, who, ref=ref, number=number)
     return written(request, session, article)
