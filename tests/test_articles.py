@@ -132,8 +132,11 @@ async def test_count_exact_and_estimate(session, client):
     exact = (await client.get("/v1/articles?count=exact&limit=1")).json()
     assert exact["meta"]["total"] == 3
     estimate = (await client.get("/v1/articles?count=estimate&limit=1")).json()
-    assert isinstance(estimate["meta"]["total"], int)
-    assert estimate["meta"]["total"] >= 0
+    total = estimate["meta"]["total"]
+    if session.get_bind().dialect.name == "sqlite":
+        assert total == 3  # SQLite has no planner estimate: it counts
+    else:
+        assert type(total) is int  # the planner's guess, whatever it is
 
 
 async def test_filter_by_section_slug_or_id(session, client):

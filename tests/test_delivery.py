@@ -249,7 +249,7 @@ def test_a_trickling_answer_is_cut_off_at_the_deadline(session, receiver, make_w
     # The status came in time: delivered. Of the answer, only what came by the deadline.
     assert delivery.status == DeliveryStatus.succeeded
     assert attempt.duration_ms < 1500
-    assert 0 < len(attempt.response_excerpt or "x") < 50
+    assert len(attempt.response_excerpt or "") < 50
 
 
 def test_a_bad_destination_fails_alone(session, receiver, make_worker):
