@@ -27,6 +27,7 @@ test: $(INSTALLED)
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(INSTALLED)
 	$(BIN)/ruff format .
@@ -46,7 +47,7 @@ demo: $(INSTALLED)
 	$(BIN)/byline demo
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .ruff_cache .mypy_cache
 
 # Load test: BENCH_ARTICLES (10000), BENCH_SECONDS (10); writes data/bench/latest.json.
 bench: $(INSTALLED)

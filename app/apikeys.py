@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db import get_engine, utcnow
 from app.models import ApiKey, KeyUsage
@@ -47,7 +47,7 @@ def find_key(session: Session, secret: str) -> ApiKey | None:
     prefix = split_secret(secret)
     if prefix is None:
         return None
-    key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
+    key = session.scalars(select(ApiKey).where(col(ApiKey.prefix) == prefix)).first()
     if key is None or not hmac.compare_digest(key.secret_hash, hash_secret(secret)):
         return None
     last_use.note(key.id)
@@ -119,7 +119,7 @@ def record_usage(session: Session, *, key_id: str, day: date, items: int) -> Non
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(KeyUsage).values(key_id=key_id, day=day, requests=1, items=items)
     stmt = stmt.on_conflict_do_update(
-        index_elements=[KeyUsage.key_id, KeyUsage.day],
+        index_elements=["key_id", "day"],
         set_={
             "requests": KeyUsage.requests + 1,
             "items": KeyUsage.items + stmt.excluded["items"],

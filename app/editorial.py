@@ -3,10 +3,10 @@ makes a stale write lose, and the audit record (the ETag itself: `app.etags`).""
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, cast
 
 from fastapi import Depends, Request
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlmodel import Session
 
 from app.auth import Admin, Principal, Writer
@@ -120,9 +120,9 @@ def save_version(
         stmt = stmt.where(model.version == expected)
     stmt = stmt.values(**values, version=model.version + 1, updated_at=utcnow())
     result = session.execute(stmt, execution_options={"synchronize_session": False})
-    if result.rowcount == 0:
+    if cast(CursorResult[Any], result).rowcount == 0:
         raise_stale(session, model, row_id, expected)
-    return int(session.scalar(select(model.version).where(model.id == row_id)))
+    return int(session.scalars(select(model.version).where(model.id == row_id)).one())
 
 
 def raise_stale(session: Session, model: Any, row_id: str, expected: int | None) -> NoReturn:

@@ -67,7 +67,7 @@ def id_for_body(session: Session, model: Any, ref: str, *, field: str, label: st
     found = session.scalar(select(model.id).where(by_ref(model, ref)))
     if found is None:
         raise ValidationFailed(field, f"no {label} {ref!r}")
-    return found
+    return str(found)
 
 
 def ids_for_body(

@@ -233,7 +233,7 @@ def item_response(
     data = conform(request, data)
     response = JSONResponse({"data": data}, headers={**_surrogate(keys), **(headers or {})})
     if isinstance(data.get("version"), int):
-        response.headers["ETag"] = etag(data["version"], response.body)
+        response.headers["ETag"] = etag(data["version"], bytes(response.body))
     return response
 
 

@@ -11,4 +11,4 @@ def backoff(attempt: int, settings: Settings, *, rng: random.Random | None = Non
     delay = min(
         settings.webhook_retry_base_seconds * 4 ** (attempt - 1), settings.webhook_retry_max_seconds
     )
-    return delay * (rng or random).uniform(0.8, 1.2)
+    return float(delay * (rng or random).uniform(0.8, 1.2))

@@ -4,7 +4,7 @@ keeping what `app.visibility.known_deletions` reads to tell who may learn of it.
 from typing import Any
 
 from sqlalchemy import literal, select, union_all
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db import utcnow
 from app.generation import note_removal
@@ -18,12 +18,12 @@ def _story_links(session: Session, article: Article) -> list[tuple[str, str, str
         (kind, id_, slug)
         for kind, id_, slug in session.execute(
             union_all(
-                select(literal("section"), Section.id, Section.slug).where(
-                    Section.id == article.section_id
+                select(literal("section"), col(Section.id), col(Section.slug)).where(
+                    col(Section.id) == article.section_id
                 ),
-                select(literal("tag"), Tag.id, Tag.slug)
-                .join(ArticleTag, ArticleTag.tag_id == Tag.id)
-                .where(ArticleTag.article_id == article.id),
+                select(literal("tag"), col(Tag.id), col(Tag.slug))
+                .join(ArticleTag, col(ArticleTag.tag_id) == col(Tag.id))
+                .where(col(ArticleTag.article_id) == article.id),
             )
         )
     ]

@@ -10,9 +10,9 @@ Routes live in each feature's router; nothing here knows HTTP.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -82,7 +82,8 @@ def delete_version(session: Session, model: Any, row_id: str, *, expected: int |
     stmt = delete(model).where(model.id == row_id)
     if expected is not None:
         stmt = stmt.where(model.version == expected)
-    if session.execute(stmt, execution_options={"synchronize_session": False}).rowcount == 0:
+    result = session.execute(stmt, execution_options={"synchronize_session": False})
+    if cast(CursorResult[Any], result).rowcount == 0:
         raise_stale(session, model, row_id, expected)
 
 
@@ -183,6 +184,7 @@ def update(session: Session, who: Editor, resource: Resource, ref: str, data: In
     note_removal(session)
     version = save_version(session, resource.model, row.id, expected=expected, values=values)
     row = session.get(resource.model, row.id, populate_existing=True)
+    assert row is not None  # saved just now, in this transaction
     _announce(session, resource, "updated", row, sorted(sent), was=was)
     audit(
         session,
