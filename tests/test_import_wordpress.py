@@ -77,6 +77,9 @@ def test_states_times_and_relations(session: Session) -> None:
         .where(ArticleAuthor.article_id == featured.id)
     ).all()
     assert byline == ["themedemos"]
+    canola = session.scalars(select(Photo).where(Photo.url.endswith("/canola2.jpg"))).one()
+    assert canola.alt_text == "canola"
+    assert canola.caption and canola.caption.startswith("Lorem ipsum dolor sit amet")
     # The old path is kept, for redirects.
     path = session.scalar(
         select(ImportSource.old_path).where(ImportSource.object_id == featured.id)

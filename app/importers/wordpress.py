@@ -20,9 +20,10 @@ from app.articles.blocks import inline_text
 from app.importers.apply import Image, Importer, Person, Story, Summary, Term, import_into
 from app.importers.apply import old_path as path_of
 
+# The excerpt namespace lies under WordPress's own: it is matched first.
 _NAMESPACES = (
-    ("wordpress.org/export", "wp"),
     ("/excerpt/", "excerpt"),
+    ("wordpress.org/export", "wp"),
     ("purl.org/rss/1.0/modules/content", "content"),
     ("purl.org/dc/elements", "dc"),
 )
