@@ -11,10 +11,7 @@ import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-WORDS = (
-    "council budget river bridge school election minister hospital court station energy "
-    "harvest museum strike vote report city county mayor police weather market port"
-).split()
+WORDS = ["council", "budget", "river", "bridge", "school", "election", "minister", "hospital", "court", "station", "energy", "harvest", "museum", "strike", "vote", "report", "city", "county", "mayor", "police", "weather", "market", "port"]
 
 
 def _sentence(rng: random.Random) -> str:
