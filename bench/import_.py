@@ -11,7 +11,31 @@ import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-WORDS = ["council", "budget", "river", "bridge", "school", "election", "minister", "hospital", "court", "station", "energy", "harvest", "museum", "strike", "vote", "report", "city", "county", "mayor", "police", "weather", "market", "port"]
+WORDS = [
+    "council",
+    "budget",
+    "river",
+    "bridge",
+    "school",
+    "election",
+    "minister",
+    "hospital",
+    "court",
+    "station",
+    "energy",
+    "harvest",
+    "museum",
+    "strike",
+    "vote",
+    "report",
+    "city",
+    "county",
+    "mayor",
+    "police",
+    "weather",
+    "market",
+    "port",
+]
 
 
 def _sentence(rng: random.Random) -> str:
