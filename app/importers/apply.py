@@ -213,7 +213,6 @@ class Importer:
         system: str,
         dry_run: bool = False,
         media_dir: Path | None = None,
-        sections_from: str = "",
     ) -> None:
         self.session = session
         self.system = system
@@ -280,13 +279,13 @@ class Importer:
         (merged), or created."""
         key = (kind, item.source_id)
         slug = slugify(item.slug or item.name)[:100]
+        resource, model = _RESOURCES[kind]
         known = self._known.get(key)
-        if known is not None:
+        if known is not None and self.session.get(model, known.object_id) is not None:
             self.summary.count(kind, "unchanged")
             return known.object_id
-        if key in self.ids:  # made earlier in this run (dry run)
+        if key in self.ids and known is None:  # made earlier in this run (dry run)
             return self.ids[key]
-        resource, model = _RESOURCES[kind]
         existing = self.session.scalar(select(model.id).where(model.slug == slug))
         if existing is not None:
             self.summary.count(kind, "merged")
