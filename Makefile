@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format openapi openapi-check migrate demo bench bench-writes bench-events bench-cdn clean
+.PHONY: install run test lint format openapi openapi-check migrate demo bench bench-writes bench-events bench-cdn bench-import clean
 
 # Creates the virtual environment and installs Byline with its server and test extras.
 $(INSTALLED): pyproject.toml
@@ -66,3 +66,7 @@ bench-events: $(INSTALLED)
 # BENCH_ARTICLES (2000), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_PURGES (30).
 bench-cdn: $(INSTALLED)
 	$(BIN)/python -m bench.cdn
+
+# Import speed: BENCH_IMPORT_POSTS (10000) synthetic WordPress posts into SQLite, run twice.
+bench-import: $(INSTALLED)
+	$(BIN)/python -m bench.import_

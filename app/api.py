@@ -15,6 +15,7 @@ from app.formats.router import router as formats
 from app.keys.router import router as keys
 from app.photos.router import router as photos
 from app.popular.router import router as popular
+from app.redirects.router import router as redirects
 from app.sections.router import router as sections
 from app.site.router import router as site
 from app.sync.router import router as sync
@@ -75,6 +76,7 @@ features = (
     audit,
     formats,
     popular,
+    redirects,
 )
 for feature in features:
     v1.include_router(feature)

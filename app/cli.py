@@ -1,4 +1,4 @@
-"""The `byline` command: serve, worker, migrate, demo, keys, clean-text, openapi."""
+"""The `byline` command: serve, worker, migrate, demo, import, keys, clean-text, openapi."""
 
 import os
 import sys
@@ -248,6 +248,82 @@ def keys_revoke(key_id: str) -> None:
         except NotFound:
             raise click.ClickException(f"no key {key_id}") from None
     click.echo(f"revoked {key.id}")
+
+
+@cli.group("import")
+def import_() -> None:
+    """Bring a site over from Ghost or WordPress (safe to run again)."""
+
+
+def _import_options(command: "click.Command") -> "click.Command":
+    for option in reversed(
+        [
+            click.argument("export", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+            click.option(
+                "--dry-run", is_flag=True, help="Report what would change; write nothing."
+            ),
+            click.option(
+                "--media-dir",
+                type=click.Path(exists=True, file_okay=False, path_type=Path),
+                help="A copy of the old site's upload folder: images found there are uploaded.",
+            ),
+            click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _report(summary: "object", as_json: bool) -> None:
+    import orjson
+
+    if as_json:
+        click.echo(orjson.dumps(summary.as_json(), option=orjson.OPT_INDENT_2).decode())  # type: ignore[attr-defined]
+    else:
+        for line in summary.lines():  # type: ignore[attr-defined]
+            click.echo(line)
+
+
+@import_.command("wordpress")
+@_import_options
+def import_wordpress(export: Path, dry_run: bool, media_dir: Path | None, as_json: bool) -> None:
+    """Import a WordPress export (WXR): posts, pages, authors, categories, tags, media."""
+    from app.importers.wordpress import import_wordpress as run
+
+    with _session() as session:
+        summary = run(session, export, dry_run=dry_run, media_dir=media_dir)
+    _report(summary, as_json)
+
+
+@import_.command("ghost")
+@_import_options
+@click.option(
+    "--sections-from-primary-tag",
+    is_flag=True,
+    help="File each story in a section named after its primary tag.",
+)
+@click.option("--site-url", help="The old site's URL, for links and images Ghost wrote relative.")
+def import_ghost(
+    export: Path,
+    dry_run: bool,
+    media_dir: Path | None,
+    as_json: bool,
+    sections_from_primary_tag: bool,
+    site_url: str | None,
+) -> None:
+    """Import a Ghost export (JSON, Ghost 2 to 6): posts, pages, authors, tags, images."""
+    from app.importers.ghost import import_ghost as run
+
+    with _session() as session:
+        summary = run(
+            session,
+            export,
+            dry_run=dry_run,
+            media_dir=media_dir,
+            sections_from_primary_tag=sections_from_primary_tag,
+            site_url=site_url,
+        )
+    _report(summary, as_json)
 
 
 @cli.command("clean-text")

@@ -57,6 +57,7 @@ TAGS = [
     {"name": "site", "description": "The publication's settings and membership banner."},
     {"name": "formats", "description": "RSS, Atom and JSON Feed; the Google News sitemap."},
     {"name": "popular", "description": "View beacons and the most read articles."},
+    {"name": "redirects", "description": "Old addresses of imported stories, and where they lead."},
     {"name": "sync", "description": "The ordered log of changes, for offline caches and mirrors."},
     {"name": "keys", "description": "API keys and their usage (`admin`)."},
     {"name": "webhooks", "description": "Webhook subscriptions and deliveries (`admin`)."},

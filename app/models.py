@@ -38,6 +38,8 @@ class ArticleType(StrEnum):
     analysis = "analysis"
     opinion = "opinion"
     live = "live"
+    # A standing page (About, Contact), as Ghost and WordPress import them.
+    page = "page"
 
 
 class ArticleStatus(StrEnum):
@@ -633,6 +635,26 @@ class Purge(SQLModel, table=True):
         Index("ix_purge_due", "next_attempt_at"),
         Index("ix_purge_completed_at", "completed_at"),
     )
+
+
+class ImportSource(SQLModel, table=True):
+    """An object brought over from another system (`byline import`): what it was called
+    there, what it became here, and a digest of what it was, so that a second run of the
+    same export changes nothing and a later one updates only what changed."""
+
+    __tablename__ = "import_source"
+
+    system: str = Field(primary_key=True, max_length=20)
+    kind: str = Field(primary_key=True, max_length=20)
+    source_id: str = Field(primary_key=True, max_length=200)
+    object_id: str = Field(max_length=40)
+    # A digest of the source object as last applied; None while its import is unfinished.
+    digest: str | None = Field(default=None, max_length=64)
+    # For a story: its path on the old site, kept so that old links can be redirected.
+    old_path: str | None = Field(default=None, max_length=1000)
+    imported_at: datetime = _time(default=True)
+
+    __table_args__ = (Index("ix_import_source_object_id", "object_id"),)
 
 
 # Registers the session hooks that bump the content generation on every content write,

@@ -1,0 +1,1 @@
+"""Importers that bring a site over from another system: Ghost, WordPress."""
