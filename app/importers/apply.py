@@ -27,18 +27,12 @@ from pydantic import ValidationError
 from sqlalchemy import event, select
 from sqlmodel import Session
 
-from app.articles.editing import (
-    create_article,
-    publish_article,
-    schedule_article,
-    unpublish_article,
-    update_article,
-)
+from app.articles.saving import create_article, update_article
+from app.articles.workflow import publish_article, schedule_article, unpublish_article
 from app.articles.schemas import ArticleCreate, ArticleUpdate, BylineIn, PublishIn, ScheduleIn
-from app.authors.router import RESOURCE as AUTHORS
+from app.authors.service import AUTHORS
 from app.authors.schemas import AuthorCreate
 from app.config import get_settings
-from app.crud import create as create_resource
 from app.db import utcnow
 from app.editorial import Editor
 from app.errors import ProblemError
@@ -57,10 +51,11 @@ from app.models import (
 )
 from app.photos.schemas import PhotoCreate, PhotoMetadata
 from app.photos.service import create_linked, create_uploaded
-from app.sections.router import RESOURCE as SECTIONS
+from app.sections.service import SECTIONS
 from app.sections.schemas import SectionCreate
-from app.tags.router import RESOURCE as TAGS
+from app.tags.service import TAGS
 from app.tags.schemas import TagCreate
+from app.writes import create as create_resource
 
 _RESOURCES = {"author": (AUTHORS, Author), "tag": (TAGS, Tag), "section": (SECTIONS, Section)}
 
