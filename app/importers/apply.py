@@ -28,10 +28,10 @@ from sqlalchemy import event, select
 from sqlmodel import Session
 
 from app.articles.saving import create_article, update_article
-from app.articles.workflow import publish_article, schedule_article, unpublish_article
 from app.articles.schemas import ArticleCreate, ArticleUpdate, BylineIn, PublishIn, ScheduleIn
-from app.authors.service import AUTHORS
+from app.articles.workflow import publish_article, schedule_article, unpublish_article
 from app.authors.schemas import AuthorCreate
+from app.authors.service import AUTHORS
 from app.config import get_settings
 from app.db import utcnow
 from app.editorial import Editor
@@ -51,10 +51,10 @@ from app.models import (
 )
 from app.photos.schemas import PhotoCreate, PhotoMetadata
 from app.photos.service import create_linked, create_uploaded
-from app.sections.service import SECTIONS
 from app.sections.schemas import SectionCreate
-from app.tags.service import TAGS
+from app.sections.service import SECTIONS
 from app.tags.schemas import TagCreate
+from app.tags.service import TAGS
 from app.writes import create as create_resource
 
 _RESOURCES = {"author": (AUTHORS, Author), "tag": (TAGS, Tag), "section": (SECTIONS, Section)}
