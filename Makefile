@@ -50,16 +50,16 @@ clean:
 
 # Load test: BENCH_ARTICLES (10000), BENCH_SECONDS (10); writes data/bench/latest.json.
 bench: $(INSTALLED)
-	$(BIN)/python -m app.bench.run
+	$(BIN)/python -m bench.run
 
 # Editorial writes: create, PATCH and publish, BENCH_WRITES (200) times.
 bench-writes: $(INSTALLED)
-	$(BIN)/python -m app.bench.writes
+	$(BIN)/python -m bench.writes
 
 # Webhook delivery throughput and latency, and the live stream's fan-out: BENCH_EVENTS (2000),
 # BENCH_STREAMS (200).
 bench-events: $(INSTALLED)
-	$(BIN)/python -m app.bench.events
+	$(BIN)/python -m bench.events
 
 # Reads through Varnish beside Byline direct and nginx static, and the purge delay:
 # BENCH_ARTICLES (2000), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_PURGES (30).

@@ -258,7 +258,7 @@ def main() -> None:
         sys.executable,
         "-m",
         "uvicorn",
-        "app.bench.ceiling:app",
+        "bench.ceiling:app",
         "--workers",
         str(WORKERS),
         "--loop",
