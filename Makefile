@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format openapi openapi-check migrate demo bench bench-writes bench-events bench-cdn clean
+.PHONY: install run test lint format openapi openapi-check migrate demo bench bench-writes bench-events bench-cdn soak startup clean
 
 # Creates the virtual environment and installs Byline with its server and test extras.
 $(INSTALLED): pyproject.toml
@@ -48,9 +48,19 @@ demo: $(INSTALLED)
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache
 
-# Load test: BENCH_ARTICLES (10000), BENCH_SECONDS (10); writes data/bench/latest.json.
+# Load test: BENCH_ARTICLES (10000), BENCH_SECONDS (10); writes data/bench/latest.json and
+# prints the table with the goals met or not (BENCH_PROFILE=1: py-spy on a worker as well).
 bench: $(INSTALLED)
 	$(BIN)/python -m bench.run
+
+# Mixed reads and writes at 2/s for SOAK_SECONDS (600), BENCH_ARTICLES (10000), worker memory
+# sampled every 10 s; writes data/bench/soak.json and says whether memory stayed flat.
+soak: $(INSTALLED)
+	$(BIN)/python -m bench.soak
+
+# Command to first 200 on /readyz with both workers up, BENCH_STARTS (3) times.
+startup: $(INSTALLED)
+	$(BIN)/python -m bench.startup
 
 # Editorial writes: create, PATCH and publish, BENCH_WRITES (200) times.
 bench-writes: $(INSTALLED)
