@@ -237,7 +237,12 @@ def main() -> None:
             samples.append({"t": t, "rss_mb": [round(x, 1) for x in worker_rss_mb(pid)]})
             say(f"  {t:4d} s  RSS {', '.join(f'{x:.0f} MB' for x in samples[-1]['rss_mb'])}")
             threads[1].join(timeout=SAMPLE_EVERY)
-        samples.append({"t": round(time.monotonic() - began), "rss_mb": worker_rss_mb(pid)})
+        samples.append(
+            {
+                "t": round(time.monotonic() - began),
+                "rss_mb": [round(x, 1) for x in worker_rss_mb(pid)],
+            }
+        )
         stop.set()
         threads[0].join(timeout=60)
     report = {
