@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format openapi openapi-check migrate demo bench bench-writes bench-events bench-cdn bench-import clean
+.PHONY: install run test lint format openapi openapi-check migrate demo bench bench-writes bench-events bench-cdn bench-import soak startup clean
 
 # Creates the virtual environment and installs Byline with its server and test extras.
 $(INSTALLED): pyproject.toml
@@ -49,18 +49,28 @@ demo: $(INSTALLED)
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache .mypy_cache
 
-# Load test: BENCH_ARTICLES (10000), BENCH_SECONDS (10); writes data/bench/latest.json.
+# Load test: BENCH_ARTICLES (10000), BENCH_SECONDS (10); writes data/bench/latest.json and
+# prints the table with the goals met or not (BENCH_PROFILE=1: py-spy on a worker as well).
 bench: $(INSTALLED)
-	$(BIN)/python -m app.bench.run
+	$(BIN)/python -m bench.run
+
+# Mixed reads and writes at 2/s for SOAK_SECONDS (600), BENCH_ARTICLES (10000), worker memory
+# sampled every 10 s; writes data/bench/soak.json and says whether memory stayed flat.
+soak: $(INSTALLED)
+	$(BIN)/python -m bench.soak
+
+# Command to first 200 on /readyz with both workers up, BENCH_STARTS (3) times.
+startup: $(INSTALLED)
+	$(BIN)/python -m bench.startup
 
 # Editorial writes: create, PATCH and publish, BENCH_WRITES (200) times.
 bench-writes: $(INSTALLED)
-	$(BIN)/python -m app.bench.writes
+	$(BIN)/python -m bench.writes
 
 # Webhook delivery throughput and latency, and the live stream's fan-out: BENCH_EVENTS (2000),
 # BENCH_STREAMS (200).
 bench-events: $(INSTALLED)
-	$(BIN)/python -m app.bench.events
+	$(BIN)/python -m bench.events
 
 # Reads through Varnish beside Byline direct and nginx static, and the purge delay:
 # BENCH_ARTICLES (2000), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_PURGES (30).

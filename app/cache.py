@@ -55,7 +55,15 @@ class Entry:
 
     @property
     def size(self) -> int:
-        return len(self.body) + len(self.gzipped or b"") + 512
+        """What the entry holds in memory, about: its bytes, and each header of each of
+        its answers (a tuple of two bytes objects costs some 150 bytes beyond their text)."""
+        headers = (*self.plain, *(self.zipped or ()), *self.unchanged)
+        return (
+            len(self.body)
+            + len(self.gzipped or b"")
+            + sum(len(k) + len(v) + 150 for k, v in headers)
+            + 1024
+        )
 
 
 class RenderCache:
@@ -65,6 +73,7 @@ class RenderCache:
         self.max_bytes = max_bytes
         self.size = 0
         self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._generation = -1  # the newest content generation a kept answer was keyed on
 
     def get(self, key: str) -> Entry | None:
         entry = self._entries.get(key)
@@ -75,6 +84,9 @@ class RenderCache:
     def put(self, key: str, entry: Entry) -> None:
         if entry.size > self.max_bytes // 8:
             return
+        generation = _generation_of(key)
+        if generation is not None and generation > self._generation:
+            self._retire_before(generation)
         old = self._entries.pop(key, None)
         if old is not None:
             self.size -= old.size
@@ -83,6 +95,19 @@ class RenderCache:
         while self.size > self.max_bytes:
             _, evicted = self._entries.popitem(last=False)
             self.size -= evicted.size
+
+    def _retire_before(self, generation: int) -> None:
+        """Content changed: answers keyed on an older generation can never be asked for
+        again (every read keys on the current one), so they go now rather than when the
+        bytes of newer ones push them out."""
+        self._generation = generation
+        for key in [k for k in self._entries if _generation_of(k) != generation]:
+            self.size -= self._entries.pop(key).size
+
+
+def _generation_of(key: str) -> int | None:
+    head = key.partition("|")[0]
+    return int(head) if head.isdigit() else None
 
 
 def audience(scope: Scope, policy: Policy) -> str | None:

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING
 import click
 
 from app.config import get_settings
-from app.models import Scope
+from app.scopes import Scope
 
 if TYPE_CHECKING:
+    import threading
+
     from sqlmodel import Session
 
 
@@ -47,10 +49,9 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
     fast = importlib.util.find_spec("uvloop") and importlib.util.find_spec("httptools")
     stop_worker = None
     if settings.events_worker and not reload:
-        from app.webhooks.worker import start_in_thread
-
-        # One delivery worker for the whole server, beside the request workers.
-        stop_worker = start_in_thread()
+        # One delivery worker for the whole server, beside the request workers. It imports
+        # what it needs on its own thread, so the request workers start at once.
+        stop_worker = _delivery_in_thread()
     try:
         uvicorn.run(
             "app.main:app",
@@ -76,6 +77,20 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
             stop_worker.set()
         if metrics_dir:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _delivery_in_thread() -> "threading.Event":
+    import threading
+
+    stop = threading.Event()
+
+    def run() -> None:
+        from app.webhooks.worker import Worker
+
+        Worker().run(stop)
+
+    threading.Thread(target=run, name="byline-worker", daemon=True).start()
+    return stop
 
 
 @cli.command()

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
         1.0, description="How often a worker writes the views it counted; 0: at once."
     )
     key_cache_seconds: float = Field(5.0, description="How long a worker trusts a key lookup.")
-    render_cache_mb: int = Field(64, description="Rendered answers kept per worker, in MiB.")
+    render_cache_mb: int = Field(32, description="Rendered answers kept per worker, in MiB.")
     max_body_kb: int = Field(1024, description="Largest JSON request body, in KiB (else 413).")
     max_upload_mb: int = Field(20, description="Largest photo upload, in MiB (else 413).")
     max_image_pixels: int = Field(

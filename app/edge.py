@@ -39,7 +39,8 @@ from app.served import count_served, items_served
 
 log = logging.getLogger("byline.edge")
 
-MAX_RENDERINGS = 50_000
+# Logical answers remembered for `_dated` (each some 300 bytes); forgotten all at once when full.
+MAX_RENDERINGS = 10_000
 
 
 class Edge:

@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp
 
 from app import __version__, logs
-from app.api import v1
+from app.api import include as include_api
 from app.config import get_settings
 from app.edge import Edge
 from app.errors import install_error_handlers
@@ -88,7 +88,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     install_openapi(app)
-    app.include_router(v1)
+    include_api(app)
     app.include_router(ops)
     app.mount("/docs-assets", StaticFiles(directory=_DOCS_ASSETS), name="docs-assets")
     # Uploaded photos and their renditions (in production, put a CDN or MEDIA_URL in front).

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
+from app.scopes import Scope as Scope  # keys, auth and policies import it from here
 
 # JSON on SQLite, JSONB on PostgreSQL.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -411,14 +412,6 @@ class IdempotencyRecord(SQLModel, table=True):
     body: bytes = Field(default=b"", sa_type=LargeBinary)
     answered_at: datetime | None = _time(nullable=True)
     created_at: datetime = _time(default=True, index=True)
-
-
-class Scope(StrEnum):
-    content_read = "content:read"
-    content_preview = "content:preview"
-    content_write = "content:write"
-    partner = "partner"
-    admin = "admin"
 
 
 class ApiKey(SQLModel, table=True):

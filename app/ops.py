@@ -7,7 +7,6 @@ from sqlalchemy import text
 from app.db import SessionDep
 from app.errors import ServiceUnavailable
 from app.metrics import CONTENT_TYPE, exposition
-from app.migrate import current_revision, head_revision
 from app.responses import JSONResponse
 from app.schemas import PROBLEMS, Problem
 
@@ -43,6 +42,9 @@ def metrics() -> Response:
 )
 def readyz(session: SessionDep) -> JSONResponse:
     """The database answers and its schema is at the newest migration."""
+    # Alembic (with Mako and Pygments under it) is imported by the first check, not at start-up.
+    from app.migrate import current_revision, head_revision
+
     try:
         session.execute(text("SELECT 1"))
         current = current_revision(session.connection())

@@ -1,1 +1,4 @@
-"""Benchmark harnesses that need more than Byline itself (a CDN, a static server)."""
+"""Benchmark harnesses (`make bench`, `bench-writes`, `bench-events`, `bench-cdn`, `soak`).
+
+Kept out of the `app` package: nothing in `app/` imports them and the wheel does not ship them.
+"""

@@ -277,3 +277,26 @@ def test_clocked_answers_get_a_new_cache_key_each_period(monkeypatch):
     assert cache.cache_key(scope, "public", state, policy) == first
     monkeypatch.setattr(cache.time, "time", lambda: 999_900.0 + 301)
     assert cache.cache_key(scope, "public", state, policy) != first
+
+
+def test_the_render_cache_lets_go_of_older_generations_and_stays_in_bounds():
+    from app.cache import RenderCache, entry_from
+
+    start = {"type": "http.response.start", "status": 200, "headers": []}
+
+    def entry(body: bytes):
+        return entry_from(start, body, utcnow(), [(b"cache-control", b"public")], 1)
+
+    kept = RenderCache(64 * 1024)
+    kept.put("7|public|/v1/articles/a||", entry(b"a" * 2000))
+    kept.put("7|public|/v1/articles/b||", entry(b"b" * 2000))
+    assert kept.get("7|public|/v1/articles/a||") is not None
+    kept.put("8|public|/v1/articles/a||", entry(b"c" * 2000))
+    assert kept.get("7|public|/v1/articles/a||") is None
+    assert kept.get("7|public|/v1/articles/b||") is None
+    assert kept.get("8|public|/v1/articles/a||") is not None
+    assert kept.size == kept.get("8|public|/v1/articles/a||").size
+    for i in range(100):
+        kept.put(f"8|public|/v1/articles/{i}||", entry(bytes([i % 250]) * 3000))
+    assert kept.size <= kept.max_bytes
+    assert kept.get("8|public|/v1/articles/99||") is not None

@@ -9,18 +9,20 @@ Plain text stays text in every format, whatever a row holds: RSS readers take a
 titles, names and Media RSS text are text in both (escaped once, as XML does).
 """
 
+from __future__ import annotations
+
 import html
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from feedgen.ext.base import BaseEntryExtension, BaseExtension
-from feedgen.feed import FeedGenerator
-from feedgen.util import xml_elem
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from app.formats.common import xml_text
 from app.formats.service import Publication
 from app.responses import dumps
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -51,62 +53,71 @@ class FeedItem:
     embargoed_until: datetime | None = None
 
 
-class _MediaFeed(BaseExtension):
-    def extend_ns(self) -> dict[str, str]:
-        return {"media": MEDIA_NS}
+@cache
+def _extensions() -> dict[str, tuple[type, type]]:
+    """feedgen's extensions for Byline's feeds; feedgen (and lxml under it) is imported the
+    first time a feed is rendered, not when the service starts."""
+    from feedgen.ext.base import BaseEntryExtension, BaseExtension
+    from feedgen.util import xml_elem
 
+    class _MediaFeed(BaseExtension):
+        def extend_ns(self) -> dict[str, str]:
+            return {"media": MEDIA_NS}
 
-class _MediaEntry(BaseEntryExtension):
-    """Media RSS for a lead photo: feedgen's own media extension has no credit or caption."""
+    class _MediaEntry(BaseEntryExtension):
+        """Media RSS for a lead photo: feedgen's own media extension has no credit or caption."""
 
-    def __init__(self) -> None:
-        self.photo: dict[str, Any] | None = None
+        def __init__(self) -> None:
+            self.photo: dict[str, Any] | None = None
 
-    def extend_rss(self, item: Any) -> Any:
-        photo = self.photo
-        if photo is None:
+        def extend_rss(self, item: Any) -> Any:
+            photo = self.photo
+            if photo is None:
+                return item
+            content = xml_elem(f"{{{MEDIA_NS}}}content", item, url=photo["url"], medium="image")
+            for name in ("mime_type", "width", "height"):
+                if photo[name]:
+                    content.set("type" if name == "mime_type" else name, str(photo[name]))
+            if photo["caption"]:
+                description = xml_elem(f"{{{MEDIA_NS}}}description", content, type="plain")
+                description.text = xml_text(photo["caption"])
+            if photo["credit"] or photo["photographer"]:
+                credit = xml_elem(f"{{{MEDIA_NS}}}credit", content)
+                if photo["photographer"] and not photo["credit"]:
+                    credit.set("role", "photographer")
+                credit.text = xml_text(photo["credit"] or photo["photographer"])
+            if photo["rights"]["copyright_holder"]:
+                rights = xml_elem(f"{{{MEDIA_NS}}}copyright", content)
+                rights.text = xml_text(photo["rights"]["copyright_holder"])
             return item
-        content = xml_elem(f"{{{MEDIA_NS}}}content", item, url=photo["url"], medium="image")
-        for name in ("mime_type", "width", "height"):
-            if photo[name]:
-                content.set("type" if name == "mime_type" else name, str(photo[name]))
-        if photo["caption"]:
-            description = xml_elem(f"{{{MEDIA_NS}}}description", content, type="plain")
-            description.text = xml_text(photo["caption"])
-        if photo["credit"] or photo["photographer"]:
-            credit = xml_elem(f"{{{MEDIA_NS}}}credit", content)
-            if photo["photographer"] and not photo["credit"]:
-                credit.set("role", "photographer")
-            credit.text = xml_text(photo["credit"] or photo["photographer"])
-        if photo["rights"]["copyright_holder"]:
-            rights = xml_elem(f"{{{MEDIA_NS}}}copyright", content)
-            rights.text = xml_text(photo["rights"]["copyright_holder"])
-        return item
 
-    def extend_atom(self, entry: Any) -> Any:
-        return self.extend_rss(entry)
+        def extend_atom(self, entry: Any) -> Any:
+            return self.extend_rss(entry)
 
+    class _AtomInRssFeed(BaseExtension):
+        def extend_ns(self) -> dict[str, str]:
+            return {"atom": ATOM_NS}  # declared by feedgen already, for the channel's atom:link
 
-class _AtomInRssFeed(BaseExtension):
-    def extend_ns(self) -> dict[str, str]:
-        return {"atom": ATOM_NS}  # declared by feedgen already, for the channel's atom:link
+    class _AtomInRssEntry(BaseEntryExtension):
+        """`atom:updated` in an RSS item: RSS 2.0 has only `pubDate`, and an edited story must say
+        when it changed. Atom's element rather than `dcterms:modified`: its namespace is on
+        the document already (the channel's `atom:link`), its value is RFC 3339 as in Atom
+        feeds, and feed parsers read it as the item's update time. (Dublin Core's element set,
+        which `dc:creator` comes from, has no `modified`.)"""
 
+        def __init__(self) -> None:
+            self.updated: datetime | None = None
 
-class _AtomInRssEntry(BaseEntryExtension):
-    """`atom:updated` in an RSS item: RSS 2.0 has only `pubDate`, and an edited story must say
-    when it changed. Atom's element rather than `dcterms:modified`: its namespace is on
-    the document already (the channel's `atom:link`), its value is RFC 3339 as in Atom
-    feeds, and feed parsers read it as the item's update time. (Dublin Core's element set,
-    which `dc:creator` comes from, has no `modified`.)"""
+        def extend_rss(self, item: Any) -> Any:
+            if self.updated is not None:
+                updated = xml_elem(f"{{{ATOM_NS}}}updated", item)
+                updated.text = self.updated.isoformat().replace("+00:00", "Z")
+            return item
 
-    def __init__(self) -> None:
-        self.updated: datetime | None = None
-
-    def extend_rss(self, item: Any) -> Any:
-        if self.updated is not None:
-            updated = xml_elem(f"{{{ATOM_NS}}}updated", item)
-            updated.text = self.updated.isoformat().replace("+00:00", "Z")
-        return item
+    return {
+        "media": (_MediaFeed, _MediaEntry),
+        "atom_updated": (_AtomInRssFeed, _AtomInRssEntry),
+    }
 
 
 def _as_html(text: str) -> str:
@@ -115,11 +126,14 @@ def _as_html(text: str) -> str:
 
 
 def _generator(info: FeedInfo, items: list[FeedItem], *, for_rss: bool) -> FeedGenerator:
+    from feedgen.feed import FeedGenerator
+
     pub = info.publication
+    extensions = _extensions()
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
-    fg.register_extension("media", _MediaFeed, _MediaEntry)
-    fg.register_extension("atom_updated", _AtomInRssFeed, _AtomInRssEntry, atom=False)
+    fg.register_extension("media", *extensions["media"])
+    fg.register_extension("atom_updated", *extensions["atom_updated"], atom=False)
     fg.id(info.feed_id)
     fg.title(xml_text(info.title))
     if for_rss:

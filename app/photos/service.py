@@ -9,7 +9,6 @@ from app.errors import NotFound
 from app.events.outbox import emit_change
 from app.ids import new_id
 from app.models import Photo
-from app.photos import media
 from app.photos.schemas import PhotoCreate, PhotoMetadata, PhotoUpdate, photo_keys, photo_out
 from app.visibility import Viewer, visible_photos
 from app.writes import Resource
@@ -77,6 +76,8 @@ def create_uploaded(
     session: Session, who: Editor, *, data: PhotoMetadata, content: bytes, media_url: str
 ) -> Photo:
     """A photo from an uploaded file: checked, stored with its renditions, then recorded."""
+    from app.photos import media  # Pillow: imported by the first upload, not at start-up
+
     photo_id = new_id("pho")
     stored = media.store(photo_id, content)
     base = media_url.rstrip("/")
@@ -113,6 +114,8 @@ def create_uploaded(
 
 def discard_files(photo: Photo) -> None:
     if photo.storage_key:
+        from app.photos import media
+
         media.discard(photo.storage_key)
 
 

@@ -449,12 +449,3 @@ async def _excerpt(response: httpx.Response, deadline: float) -> str | None:
     if not read:
         return None
     return read[:EXCERPT_BYTES].decode("utf-8", "replace")[:EXCERPT_CHARS]
-
-
-def start_in_thread() -> threading.Event:
-    """Run a worker on a daemon thread of this process (`byline serve`); set the returned
-    event to stop it."""
-    stop = threading.Event()
-    worker = Worker()
-    threading.Thread(target=worker.run, args=(stop,), name="byline-worker", daemon=True).start()
-    return stop

@@ -27,7 +27,7 @@ import httpx
 from sqlalchemy import make_url
 from sqlmodel import Session
 
-from app.bench.writes import free_port
+from bench.writes import free_port
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "2000"))
 STREAMS = int(os.environ.get("BENCH_STREAMS", "200"))

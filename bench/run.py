@@ -1,8 +1,10 @@
-"""Run the benchmark: generate content, serve it with two workers, drive load with wrk.
+"""Run the benchmark: generate content, serve it with two workers, drive load with wrk,
+and hold the results against the goals (ratios to the bare-ASGI ceiling of the same run).
 
 Environment: BENCH_ARTICLES (10000), BENCH_SECONDS (10), BENCH_CONNECTIONS (64),
 BENCH_DATABASE_URL (default: a SQLite file kept in data/ per article count, so a second run
-does not generate again), BENCH_OUTPUT (data/bench/latest.json).
+does not generate again), BENCH_OUTPUT (data/bench/latest.json), BENCH_PROFILE (set to 1:
+py-spy samples one worker during the article load, into data/bench/article-profile.txt).
 """
 
 import json
@@ -21,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from bench import startup
 
 WORKERS = 2
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "10000"))
@@ -182,6 +186,29 @@ def wrk(
     return {"rps": rps, "p50_ms": p50, "p99_ms": p99}
 
 
+def render_misses(base: str) -> float:
+    """Render-cache misses so far, over every worker (from /metrics)."""
+    text = httpx.get(base + "/metrics", timeout=30).text
+    match = re.search(r'^byline_render_cache_total\{result="miss"\} (\S+)', text, re.M)
+    return float(match.group(1)) if match else 0.0
+
+
+def settle(wrk_bin: str, base: str, rotate: str) -> None:
+    """The rotating load until no worker renders any more: every slug kept by every worker
+    (new connections land on either worker, so the warm-up above may have missed some)."""
+    for _ in range(15):
+        before = render_misses(base)
+        subprocess.run(
+            [wrk_bin, "-t2", f"-c{CONNECTIONS}", "-d2s", "-s", rotate, base + "/"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        if render_misses(base) == before:
+            return
+    say("  warning: the article cache did not settle (misses go on)")
+
+
 def deep_cursor(base: str, pages: int) -> tuple[str | None, int]:
     """The cursor of page `pages` of the newest-first list (20 a page), walked for real."""
     cursor, depth = None, 1
@@ -208,7 +235,7 @@ def main() -> None:
     search.write_text(SEARCH_LUA)
 
     byline_cmd = [sys.executable, "-m", "app.cli", "serve", "--workers", str(WORKERS)]
-    with server(byline_cmd, env) as (base, startup, pid):
+    with server(byline_cmd, env) as (base, _answered, pid):
         client = httpx.Client(base_url=base, timeout=30)
         newest = client.get("/v1/articles", params={"limit": "100", "fields": "slug"}).json()
         slugs = [a["slug"] for a in newest["data"]]
@@ -220,9 +247,15 @@ def main() -> None:
         (tmp / "slugs.txt").write_text("\n".join(slugs) + "\n")
         # Warm: every slug rendered by every worker (new connections land on either).
         say(f"warming {len(slugs)} articles")
+        # A connection a request (no keep-alive), from one client: `httpx.get` would build a
+        # client, and its TLS context, for every request.
+        fresh = httpx.Client(base_url=base, limits=httpx.Limits(max_keepalive_connections=0))
         for _ in range(3):
             for slug in slugs:
-                httpx.get(f"{base}/v1/articles/{slug}", headers={"Connection": "close"})
+                fresh.get(f"/v1/articles/{slug}")
+        fresh.close()
+        os.environ["BENCH_SLUGS"] = str(tmp / "slugs.txt")
+        settle(wrk_bin, base, str(rotate))
         one = f"/v1/articles/{slugs[0]}"
         article_bytes = len(client.get(one, headers={"Accept-Encoding": "identity"}).content)
         etag = client.get(one).headers["etag"]
@@ -247,9 +280,12 @@ def main() -> None:
         ]
         for name, target, headers, script in cases:
             say(f"load: {name}")
+            profiler = profile(pid) if name.startswith("article") else None
             results.append(
                 {"endpoint": name, **wrk(wrk_bin, target, headers=headers, script=script)}
             )
+            if profiler is not None:
+                profiler.wait(timeout=120)
         rss = worker_rss_mb(pid)
         client.close()
 
@@ -258,7 +294,7 @@ def main() -> None:
         sys.executable,
         "-m",
         "uvicorn",
-        "app.bench.ceiling:app",
+        "bench.ceiling:app",
         "--workers",
         str(WORKERS),
         "--loop",
@@ -276,6 +312,9 @@ def main() -> None:
 
     for row in results:
         row["ratio"] = round(row["rps"] / ceiling["rps"], 3)
+    say("start-up, twice")
+    starts = [startup.measure(env, workers=WORKERS) for _ in range(2)]
+    imports = import_time()
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -292,11 +331,88 @@ def main() -> None:
         "ceiling": ceiling,
         "results": results,
         "worker_rss_mb": [round(x, 1) for x in rss],
-        "startup_s": round(startup, 2),
+        "startup_s": min(s["ready_s"] for s in starts),
+        "startups": starts,
+        "import": imports,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
+    report["goals"] = goals(report)
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(json.dumps(report, indent=2) + "\n")
     print(table(report))
+
+
+def profile(parent: int) -> subprocess.Popen[bytes] | None:
+    """py-spy on the first worker for the article load (BENCH_PROFILE=1), if installed."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    if os.environ.get("BENCH_PROFILE") != "1" or not Path(spy).exists() or not children:
+        return None
+    out = OUTPUT.parent / "article-profile.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    args = [spy, "record", "-r", "200", "-f", "raw", "-d", str(SECONDS), "-p", children[-1]]
+    return subprocess.Popen([*args, "-o", str(out)], stdout=subprocess.DEVNULL)
+
+
+def import_time() -> dict[str, float]:
+    """`import app.main` in a fresh interpreter: wall time (best of three), and the sum of
+    `-X importtime`'s per-module times with the share of it that is Byline's own modules."""
+    walls = []
+    for _ in range(3):
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-c", "import app.main"], check=True)
+        walls.append(time.monotonic() - started)
+    err = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import app.main"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stderr
+    total = own = modules = 0
+    for line in err.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        spent, _, name = line.removeprefix("import time:").split("|")
+        total += int(spent)
+        modules += 1
+        own += int(spent) if name.strip().split(".")[0] == "app" else 0
+    return {
+        "wall_s": round(min(walls), 2),
+        "modules_s": round(total / 1e6, 2),
+        "own_share": round(own / total, 2),
+        "modules": modules,
+    }
+
+
+def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The goals of the "fast and small" issue, each with what this run measured."""
+    rows = {r["endpoint"].split(" (")[0]: r for r in report["results"]}
+    article = rows["article by slug"]
+    deep = next(r for r in report["results"] if r["endpoint"].startswith("page "))
+    first = rows["first page"]
+    lists = min(rows["list of 20 newest"]["ratio"], rows["list by tag, include=authors"]["ratio"])
+    rss = max(report["worker_rss_mb"] or [0])
+    tail = article["p99_ms"] / article["p50_ms"] if article["p50_ms"] else 0
+    deep_tail = deep["p99_ms"] / first["p99_ms"] if first["p99_ms"] else 0
+    checks = [
+        ("article by slug >= 50% of ceiling", article["ratio"] >= 0.5, f"{article['ratio']:.0%}"),
+        ("article p99 <= 3x its p50", tail <= 3, f"{tail:.1f}x"),
+        (
+            "304 revalidation >= 65%",
+            rows["304 revalidation"]["ratio"] >= 0.65,
+            f"{rows['304 revalidation']['ratio']:.0%}",
+        ),
+        ("lists >= 35%", lists >= 0.35, f"{lists:.0%} (the lower of the two)"),
+        ("deep page p99 <= 1.2x the first page's", deep_tail <= 1.2, f"{deep_tail:.2f}x"),
+        ("worker RSS <= 150 MB", rss <= 150, f"{rss:.0f} MB"),
+        ("start-up <= 2 s", report["startup_s"] <= 2, f"{report['startup_s']:.2f} s"),
+        (
+            "import app.main <= 0.6 s",
+            report["import"]["wall_s"] <= 0.6,
+            f"{report['import']['wall_s']:.2f} s",
+        ),
+    ]
+    return [{"goal": g, "met": bool(ok), "measured": m} for g, ok, m in checks]
 
 
 def table(report: dict[str, Any]) -> str:
@@ -321,7 +437,18 @@ def table(report: dict[str, Any]) -> str:
     lines += [
         "",
         f"worker RSS: {', '.join(f'{x:.0f} MB' for x in report['worker_rss_mb'])}; "
-        f"start-up {report['startup_s']:.2f} s",
+        f"start-up {report['startup_s']:.2f} s (command to first 200 on /readyz, every worker "
+        f"up); import app.main {report['import']['wall_s']:.2f} s "
+        f"({report['import']['modules']} modules, {report['import']['own_share']:.0%} of "
+        f"import time in Byline's own); load average {report['load_average'][0]:.1f} at the "
+        f"end on {report['machine']['cpus']} cores",
+        "",
+        "| goal | measured | |",
+        "|---|---:|---|",
+        *(
+            f"| {g['goal']} | {g['measured']} | {'met' if g['met'] else 'not met'} |"
+            for g in report["goals"]
+        ),
     ]
     return "\n".join(lines)
 

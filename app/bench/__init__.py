@@ -1,1 +1,0 @@
-"""`make bench`: the production server under load, measured against a bare ASGI ceiling."""
