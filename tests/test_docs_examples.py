@@ -46,8 +46,7 @@ STATUS = re.compile(r"#\s*→\s*(\d{3})\b")
 REPORTED = re.compile(r"^@@status (\d{3}) (\d+)$", re.M)
 # Runs before the blocks: curl reports each answer's status and the line that sent it.
 PRELUDE = (
-    'curl() { command curl -w "%{stderr}\\n@@status %{http_code} ${BASH_LINENO[0]}\\n"'
-    ' "$@"; }\n'
+    'curl() { command curl -w "%{stderr}\\n@@status %{http_code} ${BASH_LINENO[0]}\\n" "$@"; }\n'
 )
 
 
