@@ -6,9 +6,9 @@ there for the next. The server is started as `make run` starts it (`byline migra
 `byline demo --if-empty`, `byline serve`, default workers) in a working folder of its own
 with a fresh database; a file marked `<!-- examples: newsroom -->` gets instead an empty
 database in `data/newsroom`, served on the port its text uses (8001). On PostgreSQL
-(TEST_DATABASE_URL) both servers use databases of their own on that server,
-`byline_docs_examples` and `byline_docs_examples_newsroom`, and the shell's `DATABASE_URL`
-points the `byline` command at them.
+(TEST_DATABASE_URL) both servers use databases of their own on that server, named after
+the suite's (`byline_test_docs_examples` and `byline_test_docs_examples_newsroom` beside
+`byline_test`), and the shell's `DATABASE_URL` points the `byline` command at them.
 
 What differs from a user's machine, and why: the blocks' `127.0.0.1:8000` and `:8001` are
 rewritten to the servers' free ports; `.venv/bin/byline` and `.venv/bin/python` are this
@@ -204,10 +204,12 @@ def _environment(database_url: str | None) -> dict[str, str]:
 
 
 def _database(suffix: str) -> str | None:
+    """A fresh PostgreSQL database beside the suite's, named after it, or None on SQLite."""
     if not is_postgres():
         return None
-    name = "byline_docs_examples" + suffix
-    return fresh_database(make_url(TEST_DATABASE_URL).set(database=name).render_as_string(False))
+    url = make_url(TEST_DATABASE_URL)
+    name = f"{url.database}_docs_examples{suffix}"
+    return fresh_database(url.set(database=name).render_as_string(hide_password=False))
 
 
 @pytest.fixture(scope="module")
