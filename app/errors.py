@@ -1,6 +1,8 @@
 """Typed errors, and the one place that renders every failure as RFC 9457 problem+json."""
 
 import logging
+import re
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -13,6 +15,31 @@ from app.responses import ProblemResponse, dumps
 log = logging.getLogger("byline")
 
 PROBLEM_BASE = "/problems/"
+
+# Every problem type the service sends: its status and its one title. Titles are in
+# sentence case; header names and acronyms keep their own spelling (`Idempotency-Key`,
+# `JSON`). docs/errors.md lists each; the tests hold every answer they get to this table.
+PROBLEM_TYPES: dict[str, tuple[int, str]] = {
+    "bad-request": (400, "Bad request"),
+    "invalid-parameter": (400, "Invalid parameter"),
+    "malformed-json": (400, "Malformed JSON"),
+    "invalid-idempotency-key": (400, "Invalid Idempotency-Key"),
+    "unauthorized": (401, "Unauthorized"),
+    "forbidden": (403, "Forbidden"),
+    "not-found": (404, "Not found"),
+    "method-not-allowed": (405, "Method not allowed"),
+    "conflict": (409, "Conflict"),
+    "idempotency-key-in-use": (409, "Request in progress"),
+    "precondition-failed": (412, "Precondition failed"),
+    "payload-too-large": (413, "Payload too large"),
+    "unsupported-media-type": (415, "Unsupported media type"),
+    "validation-failed": (422, "Validation failed"),
+    "idempotency-key-reused": (422, "Idempotency-Key reused"),
+    "precondition-required": (428, "Precondition required"),
+    "rate-limited": (429, "Too many requests"),
+    "internal-error": (500, "Internal server error"),
+    "unavailable": (503, "Service unavailable"),
+}
 
 
 class ProblemError(Exception):
@@ -110,7 +137,9 @@ def problem_body(
     request_id: str | None,
     errors: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """The RFC 9457 body every failure answers with."""
+    """The RFC 9457 body every failure answers with; a registered type's title is the
+    table's, whatever the caller passed."""
+    title = PROBLEM_TYPES.get(code, (status, title))[1]
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + code,
         "title": title,
@@ -162,11 +191,65 @@ def problem_message(
     )
 
 
-def _field_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in {"query", "path", "header", "body", "cookie"}:
-        parts = parts[1:]
-    return ".".join(parts) or "request"
+_LOCATIONS = {"query", "path", "header", "body", "cookie"}
+_NO_INPUT: Any = object()
+# Errors that say only "the value is not of this type": when a union's members disagree,
+# the member that looked inside the value has the useful message.
+_TYPE_MISMATCH = re.compile(r"(_type|_attributes_type)$")
+
+
+def field_path(loc: Sequence[str | int], value: Any = _NO_INPUT, *, kind: str = "") -> str:
+    """An error location written as clients index the JSON they sent: names joined by
+    dots, list positions in brackets (`body[1].photo_id`, `authors[0].role`, `limit`).
+
+    With the input `value`, segments that do not step into it are left out: those are
+    pydantic's names for union members and tags (`BylineIn`, `photo`, `constrained-str`),
+    not fields the client wrote. A name the input lacks is kept when it is the last one and
+    the error is not a type mismatch: a field the client left out (missing, or one whose
+    default a rule refused)."""
+    out = ""
+    current: Any = value
+    for i, segment in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(segment, int):
+            if current is _NO_INPUT or (isinstance(current, list) and segment < len(current)):
+                out += f"[{segment}]"
+                current = current[segment] if current is not _NO_INPUT else current
+            continue
+        if current is _NO_INPUT or (isinstance(current, dict) and segment in current):
+            out += f".{segment}" if out else segment
+            current = current[segment] if current is not _NO_INPUT else current
+        elif last and isinstance(current, dict) and not _TYPE_MISMATCH.search(kind):
+            out += f".{segment}" if out else segment
+    return out or "request"
+
+
+def _field_name(loc: tuple[Any, ...], body: Any = _NO_INPUT, kind: str = "") -> str:
+    if loc and loc[0] in _LOCATIONS:
+        value = body if loc[0] == "body" and body is not None else _NO_INPUT
+        return field_path(loc[1:], value, kind=kind)
+    return field_path(loc, kind=kind)
+
+
+def _request_errors(raw: Sequence[dict[str, Any]], body: Any) -> list[dict[str, str]]:
+    """Pydantic's errors as `{"field", "message"}`, one style of path, union noise out."""
+    found = []
+    for error in raw:
+        loc = tuple(error.get("loc", ()))
+        name = _field_name(loc, body, error.get("type", ""))
+        found.append((name, error))
+    useful = {name for name, e in found if not _TYPE_MISMATCH.search(e.get("type", ""))}
+    errors = []
+    for name, error in found:
+        # Two members of a union both rejected the value: "not a string" beside "role:
+        # markup is not allowed" says nothing; keep the member's error that went deeper.
+        deeper = any(other.startswith((f"{name}.", f"{name}[")) for other in useful)
+        if _TYPE_MISMATCH.search(error.get("type", "")) and (deeper or name in useful):
+            continue
+        item = {"field": name, "message": error["msg"]}
+        if item not in errors:
+            errors.append(item)
+    return errors or [{"field": "request", "message": "invalid request"}]
 
 
 async def _problem_error(request: Request, exc: Exception) -> ProblemResponse:
@@ -197,7 +280,7 @@ async def _validation_error(request: Request, exc: Exception) -> ProblemResponse
             detail=f"The request body is not valid JSON: {where}.",
             errors=[{"field": "body", "message": str(where)}],
         )
-    errors = [{"field": _field_name(tuple(e.get("loc", ()))), "message": e["msg"]} for e in raw]
+    errors = _request_errors(raw, getattr(exc, "body", _NO_INPUT))
     # Bad query, path or header values are a 400; a body that fails validation is a 422.
     in_body = any(tuple(e.get("loc", ()))[:1] == ("body",) for e in raw)
     status, code, title = (

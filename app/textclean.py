@@ -23,7 +23,7 @@ from app.articles.blocks import EmbedBlock, HeadingBlock, QuoteBlock
 from app.articles.schemas import ArticleUpdate, BylineIn, CorrectionIn, RelatedUpdate
 from app.authors.schemas import AuthorUpdate
 from app.editorial import Editor
-from app.errors import ProblemError
+from app.errors import ProblemError, field_path
 from app.feed.schemas import FeedEntryUpdate
 from app.inputs import has_markup, plain_text_fields, strip_markup
 from app.models import (
@@ -281,7 +281,7 @@ def clean_markup(session_factory: Callable[[], Session]) -> Outcome:
                 fix.apply(session)
             except ValidationError as exc:
                 first = exc.errors()[0]
-                where = ".".join(map(str, first["loc"]))
+                where = field_path(first["loc"])
                 failed.append((fix.findings[0], f"{where}: {first['msg']}"))
                 continue
             except ProblemError as exc:

@@ -118,8 +118,22 @@ def check_answer(response: httpx.Response) -> None:
         _fail(response, "not JSON")
         return
     why = validate(response.request.method, path, response.status_code, content_type, body)
+    if why is None and response.status_code >= 400:
+        why = problem_mismatch(response.status_code, body)
     if why is not None:
         _fail(response, why)
+
+
+def problem_mismatch(status: int, body: Any) -> str | None:
+    """Why a problem is not one of the registered types with its status and title."""
+    from app.errors import PROBLEM_BASE, PROBLEM_TYPES
+
+    code = str(body.get("type", "")).removeprefix(PROBLEM_BASE)
+    if code not in PROBLEM_TYPES:
+        return f"problem type {body.get('type')!r} is not in app.errors.PROBLEM_TYPES"
+    if PROBLEM_TYPES[code] != (status, body.get("title")):
+        return f"{code} is {PROBLEM_TYPES[code]}, not ({status}, {body.get('title')!r})"
+    return None
 
 
 async def check(response: httpx.Response) -> None:

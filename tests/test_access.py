@@ -163,7 +163,7 @@ async def test_key_creation_returns_the_secret_once(world, client):
     "body, field",
     [
         ({"name": "x", "scopes": ["partner"]}, "sections"),
-        ({"name": "x", "scopes": ["root"]}, "scopes.0"),
+        ({"name": "x", "scopes": ["root"]}, "scopes[0]"),
         ({"name": "", "scopes": ["admin"]}, "name"),
         ({"name": "x", "scopes": ["admin"], "owner": "me"}, "owner"),
     ],

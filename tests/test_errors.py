@@ -108,3 +108,29 @@ async def test_any_unicode_in_a_filter_is_just_no_match(session, client):
     response = await client.get("/v1/articles", params={"tag": "😀,🙂", "section": "новини"})
     assert response.status_code == 200
     assert response.json()["data"] == []
+
+
+def test_docs_list_every_problem_type_with_its_status_and_title():
+    from pathlib import Path
+
+    from app.errors import PROBLEM_BASE, PROBLEM_TYPES
+
+    docs = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
+    rows = {
+        cells[0].strip("` "): (int(cells[1]), cells[2].strip())
+        for line in docs.read_text().splitlines()
+        if line.startswith(f"| `{PROBLEM_BASE}")
+        for cells in [[c.strip() for c in line.strip("|").split("|")]]
+    }
+    assert rows == {PROBLEM_BASE + code: entry for code, entry in PROBLEM_TYPES.items()}
+
+
+def test_union_member_names_are_not_part_of_a_field_path():
+    from app.errors import field_path
+
+    body = {"body": [{"type": "photo"}], "authors": [{"author": "a", "role": "x"}]}
+    assert field_path(("body", 0, "photo", "photo_id"), body, kind="missing") == "body[0].photo_id"
+    assert field_path(("authors", 0, "BylineIn", "role"), body, kind="value_error") == (
+        "authors[0].role"
+    )
+    assert field_path(("limit",)) == "limit"

@@ -28,7 +28,7 @@ FIELDS: dict[str, tuple[str, str, Any, str, Any]] = {
         "POST",
         "/v1/photos",
         lambda u: {"url": "https://img.test/a.jpg", "renditions": [{"width": 320, "url": u}]},
-        "renditions.0.url",
+        "renditions[0].url",
         lambda d: d["renditions"][0]["url"],
     ),
     "canonical": (
@@ -42,7 +42,7 @@ FIELDS: dict[str, tuple[str, str, Any, str, Any]] = {
         "POST",
         "/v1/articles",
         lambda u: {"headline": "Talks", "body": [{"type": "embed", "provider": "x", "url": u}]},
-        "body.0.embed.url",
+        "body[0].url",
         lambda d: d["body"][0]["url"],
     ),
     "related": (

@@ -1,3 +1,5 @@
+import json
+
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -9,7 +11,7 @@ from app.auth import Reader
 from app.config import get_settings
 from app.db import SessionDep, get_engine
 from app.editorial import EditorDep
-from app.errors import ValidationFailed
+from app.errors import ValidationFailed, field_path
 from app.models import Photo
 from app.openapi import component, properties_of
 from app.pagination import absolute_url, item_response, written_response
@@ -52,6 +54,14 @@ def _media_url(request: Request) -> str:
 _UPLOAD_FIELDS = set(PhotoMetadata.model_fields)
 
 
+def _parsed(raw: bytes) -> object:
+    """The JSON body as sent, for naming the fields of its errors (None when not JSON)."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
 async def _metadata_from_form(request: Request) -> tuple[PhotoMetadata, bytes]:
     form = await request.form(max_files=1, max_fields=len(_UPLOAD_FIELDS) + 1)
     try:
@@ -66,9 +76,8 @@ async def _metadata_from_form(request: Request) -> tuple[PhotoMetadata, bytes]:
             metadata = PhotoMetadata.model_validate(fields)
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise ValidationFailed(
-                ".".join(map(str, first["loc"])) or "form", first["msg"]
-            ) from None
+            where = field_path(first["loc"], fields, kind=first["type"])
+            raise ValidationFailed(where, first["msg"]) from None
         return metadata, await upload.read()
     finally:
         await form.close()
@@ -116,11 +125,12 @@ async def create_photo(request: Request, who: EditorDep) -> JSONResponse:
                 session, who, data=metadata, content=content, media_url=media_url
             )
     else:
+        raw = await request.body()
         try:
-            data = PhotoCreate.model_validate_json(await request.body())
+            data = PhotoCreate.model_validate_json(raw)
         except ValidationError as exc:
             raise RequestValidationError(
-                [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+                [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()], body=_parsed(raw)
             ) from None
 
         def work(session: Session) -> Photo:
