@@ -104,3 +104,15 @@ async def test_two_apps_share_a_keys_limit_through_redis(
         for client in (one, two, one, two)
     ]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_without_redis_each_of_two_workers_enforces_its_share(session):
+    # Every call on a new connection, so the kernel hands them to either worker.
+    with running_server(workers=2, RATE_LIMIT_ANONYMOUS="60", REDIS_URL="") as base:
+        answers = [httpx.get(f"{base}/v1/sections") for _ in range(130)]
+    allowed = [a for a in answers if a.status_code == 200]
+    assert {a.status_code for a in answers} == {200, 429}
+    # Two shares of 30: never more than the documented 60 together, at least one share.
+    assert 30 <= len(allowed) <= 60
+    assert {a.headers["ratelimit-limit"] for a in answers} == {"60"}
+    assert all(int(a.headers["ratelimit-remaining"]) % 2 == 0 for a in answers)
