@@ -101,14 +101,22 @@ def varnish_available() -> bool:
 
 
 @contextmanager
-def running_varnish(backend: str, *, port: int | None = None) -> Iterator[str]:
-    """Start a real `varnishd` with the shipped VCL in front of `backend` (a base URL);
-    yield its base URL."""
+def running_varnish(*backends: str, port: int | None = None) -> Iterator[str]:
+    """Start a real `varnishd` with the shipped VCL in front of one or two Byline servers
+    (base URLs; the shipped backends.vcl names two hosts, byline-1 and byline-2: one server
+    stands for both); yield its base URL."""
     port = port or free_port()
-    backend_port = httpx.URL(backend).port
     with tempfile.TemporaryDirectory(prefix="byline-varnish-") as workdir:
         vcl = Path(workdir) / "byline.vcl"
-        vcl.write_text(VCL.read_text().replace('.port = "8000";', f'.port = "{backend_port}";'))
+        vcl.write_text(VCL.read_text())
+        shipped = (VCL.parent / "backends.vcl").read_text()
+        for name, url in (("byline-1", backends[0]), ("byline-2", backends[-1])):
+            address = httpx.URL(url)
+            shipped = shipped.replace(
+                f'.host = "{name}";\n    .port = "8000";',
+                f'.host = "{address.host}";\n    .port = "{address.port}";',
+            )
+        (Path(workdir) / "backends.vcl").write_text(shipped)
         os.chmod(workdir, 0o755)  # varnishd's worker runs as its own user
         with tempfile.TemporaryFile() as log:
             process = subprocess.Popen(
