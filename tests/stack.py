@@ -119,6 +119,35 @@ def _fresh_database(url: str) -> str:
     return resolved.render_as_string(hide_password=False)
 
 
+# Settings of the test's own, beside those a deployment has (deploy/compose.yaml).
+TEST_ONLY = {"WEBHOOK_POLL_SECONDS", "RATE_LIMIT_ANONYMOUS", "RESPONSE_VALIDATION"}
+
+
+def stack_env(*, database_url: str, redis_url: str, proxy: str, s3: str) -> dict[str, str]:
+    """What every Byline process of the topology is given (each host adds its DATA_DIR)."""
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "PUBLIC_URL": proxy,
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
+        "SECRET_KEY": "stack-signing-key-shared-by-every-host",
+        "EVENTS_WORKER": "false",
+        "PURGE_BACKEND": "varnish",
+        "PURGE_VARNISH_URLS": proxy,
+        "MEDIA_BACKEND": "s3",
+        "MEDIA_S3_BUCKET": BUCKET,
+        "MEDIA_S3_ENDPOINT_URL": s3,
+        **S3_CREDENTIALS,
+        "WEBHOOK_POLL_SECONDS": "0.2",
+        "RATE_LIMIT_ANONYMOUS": "100000",
+        "RESPONSE_VALIDATION": "strict",
+    }
+
+
+# The commands each process runs (a host adds --host and --port).
+COMMANDS = {"migrate": ["migrate"], "host": ["serve"], "worker": ["worker"]}
+
+
 @contextmanager
 def running_stack(
     database_url: str = STACK_DATABASE_URL, redis_url: str = STACK_REDIS_URL
@@ -134,26 +163,12 @@ def running_stack(
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="byline-stack-")))
         s3 = stack.enter_context(running_s3(BUCKET))
         proxy = f"http://127.0.0.1:{free_port()}"
-        env = {
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "PUBLIC_URL": proxy,
-            "FORWARDED_ALLOW_IPS": "127.0.0.1",
-            "SECRET_KEY": "stack-signing-key-shared-by-every-host",
-            "EVENTS_WORKER": "false",
-            "PURGE_BACKEND": "varnish",
-            "PURGE_VARNISH_URLS": proxy,
-            "MEDIA_BACKEND": "s3",
-            "MEDIA_S3_BUCKET": BUCKET,
-            "MEDIA_S3_ENDPOINT_URL": s3,
-            **S3_CREDENTIALS,
-            "WEBHOOK_POLL_SECONDS": "0.2",
-            "RATE_LIMIT_ANONYMOUS": "100000",
-            "RESPONSE_VALIDATION": "strict",
-        }
+        env = stack_env(database_url=database_url, redis_url=redis_url, proxy=proxy, s3=s3)
         result = Stack(proxy=proxy, hosts=[], env=env, work=work, s3=s3)
         (work / "host-1").mkdir()
-        result.byline("migrate")  # once, before the servers: `byline migrate` is safe to repeat
+        result.byline(
+            *COMMANDS["migrate"]
+        )  # once, before the servers: `byline migrate` is safe to repeat
         for n in (1, 2):
             port = free_port()
             base = f"http://127.0.0.1:{port}"
@@ -161,7 +176,7 @@ def running_stack(
             result.processes[f"host-{n}"] = stack.enter_context(
                 _process(
                     f"host-{n}",
-                    [*BYLINE, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                    [*BYLINE, *COMMANDS["host"], "--host", "127.0.0.1", "--port", str(port)],
                     env={**env, "DATA_DIR": str(folder), "WORKERS": "1"},
                     cwd=folder,
                     ready=f"{base}/readyz",
@@ -171,7 +186,7 @@ def running_stack(
         result.processes["worker"] = stack.enter_context(
             _process(
                 "worker",
-                [*BYLINE, "worker"],
+                [*BYLINE, *COMMANDS["worker"]],
                 env={**env, "DATA_DIR": str(work / "worker")},
                 cwd=work / "worker",
                 ready=None,

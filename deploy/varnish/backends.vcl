@@ -4,6 +4,14 @@
 # spread over the healthy ones. Add a backend line and an `add_backend` for each host.
 import directors;
 
+# Who may purge: the hosts of `byline worker` (and of `byline serve` with its own worker).
+acl purgers {
+    "127.0.0.1";
+    "::1";
+    # The compose network of deploy/compose.yaml; leave it out elsewhere.
+    "172.28.0.0"/16;
+}
+
 probe ready {
     .url = "/readyz";
     .interval = 1s;

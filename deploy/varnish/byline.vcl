@@ -5,20 +5,14 @@
 #   varnishd -a :6081 -f /etc/varnish/byline.vcl -s malloc,1g
 #
 # Needs the xkey vmod (Debian: varnish-modules). The Byline servers are named in
-# backends.vcl beside this file (health-checked, a failed read retried on another); set the
-# purgers ACL to the hosts that run the Byline worker.
+# backends.vcl beside this file (health-checked, a failed read retried on another), with
+# the purgers ACL: the hosts that run the Byline worker.
 vcl 4.1;
 
 import std;
 import xkey;
 
 include "./backends.vcl";
-
-# Who may purge: the hosts of `byline serve` / `byline worker`.
-acl purgers {
-    "127.0.0.1";
-    "::1";
-}
 
 sub vcl_recv {
     if (req.method == "PURGE") {
