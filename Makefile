@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format openapi openapi-check migrate demo bench bench-writes bench-events bench-cdn bench-import soak startup clean
+.PHONY: install run test lint format openapi openapi-check migrate demo stack bench bench-writes bench-events bench-cdn bench-import soak startup clean
 
 # Creates the virtual environment and installs Byline with its server and test extras.
 $(INSTALLED): pyproject.toml
@@ -45,6 +45,12 @@ migrate: $(INSTALLED)
 
 demo: $(INSTALLED)
 	$(BIN)/byline demo
+
+# The production topology on this machine (as tests/test_topology.py runs it): two hosts,
+# a worker, PostgreSQL and Redis (local), an S3 emulator, Varnish in front, until Ctrl-C.
+# STACK_DATABASE_URL (its database is emptied), STACK_REDIS_URL (its database is flushed).
+stack: $(INSTALLED)
+	$(BIN)/python -m tests.stack
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache .mypy_cache

@@ -41,6 +41,8 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
     # glibc gives each thread its own malloc arena; two keep a worker's memory near its
     # working set (the workers inherit this environment).
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    # Each worker counts its share of a rate limit when there is no Redis (`ratelimit`).
+    os.environ["WEB_CONCURRENCY"] = str(count)
     metrics_dir = None
     if count > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Workers share their metrics through files in a folder new for this run.

@@ -47,8 +47,21 @@ class Settings(BaseSettings):
         None, description="Where uploaded photos are kept; empty: DATA_DIR/media."
     )
     media_url: str = Field(
-        "", description="Base URL of the media files (a CDN); empty: PUBLIC_URL + /media."
+        "",
+        description="Base URL of the media files (a CDN, the bucket); empty: PUBLIC_URL + "
+        "/media, or the request's address + /media. Applied when a photo is read.",
     )
+    media_backend: Literal["local", "s3"] = Field(
+        "local",
+        description="Where uploaded photos are kept: `local` (MEDIA_DIR on this host) or "
+        "`s3` (a bucket of an S3-compatible store, shared by every host).",
+    )
+    media_s3_bucket: str = Field("", description="The bucket, with MEDIA_BACKEND=s3.")
+    media_s3_endpoint_url: str = Field(
+        "", description="The S3-compatible server (MinIO, R2, ...); empty: AWS S3."
+    )
+    media_s3_region: str = Field("", description="The bucket's region; empty: boto3's default.")
+    media_s3_prefix: str = Field("", description="A folder in the bucket for Byline's files.")
     idempotency_hours: int = Field(24, description="How long an Idempotency-Key is remembered.")
     idempotency_lease_seconds: float = Field(
         30.0,

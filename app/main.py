@@ -18,6 +18,7 @@ from app.edge import Edge
 from app.errors import install_error_handlers
 from app.openapi import install as install_openapi
 from app.ops import router as ops
+from app.photos.storage import MediaFiles, RequestBase
 
 _DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
@@ -66,16 +67,6 @@ TAGS = [
 ]
 
 
-class MediaFiles(StaticFiles):
-    """The media folder, which the first upload creates: until then it holds no file, and
-    every request for one is a 404 (Starlette's check would make it a 500)."""
-
-    async def check_config(self) -> None:
-        if self.directory is not None and not Path(self.directory).exists():
-            return
-        await super().check_config()
-
-
 def create_app() -> FastAPI:
     logs.install()
     app = FastAPI(
@@ -92,8 +83,7 @@ def create_app() -> FastAPI:
     app.include_router(ops)
     app.mount("/docs-assets", StaticFiles(directory=_DOCS_ASSETS), name="docs-assets")
     # Uploaded photos and their renditions (in production, put a CDN or MEDIA_URL in front).
-    media = get_settings().resolved_media_dir
-    app.mount("/media", MediaFiles(directory=media, check_dir=False), name="media")
+    app.mount("/media", MediaFiles(), name="media")
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
@@ -117,6 +107,8 @@ def create_app() -> FastAPI:
 
     # Compression for answers the edge does not keep (it keeps its own gzip).
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Photo URLs name this request's host when no setting names one.
+    app.add_middleware(RequestBase)
     return app
 
 

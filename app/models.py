@@ -153,9 +153,11 @@ class Photo(SQLModel, table=True):
     copyright_holder: str | None = Field(default=None, max_length=300)
     usage_terms: str | None = Field(default=None, sa_type=Text)
     syndication_allowed: bool = Field(default=False)
+    # An uploaded image's `url` and renditions' `url`s are paths in the media store, made
+    # into URLs when read (`photos.storage.media_url`); a linked image's are its URLs.
     # Derived at write time: [{"width", "height", "url"}], smallest first.
     renditions: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
-    # For an uploaded image: its folder under the media directory; None for a linked one.
+    # For an uploaded image: its folder in the media store; None for a linked one.
     storage_key: str | None = Field(default=None, max_length=100)
     version: int = Field(default=1)
     created_at: datetime = _time(default=True)

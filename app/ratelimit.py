@@ -4,10 +4,19 @@ With `REDIS_URL` every worker and host shares one counter per key or client addr
 through the `limits` library's atomic Redis scripts. When Redis cannot be reached the
 limiter falls back to per-process counters for a few seconds at a time and says so in the
 log: a Redis outage loosens limits, it never fails requests.
+
+Counted in process (no Redis, or Redis unreachable), each of the server's worker processes
+enforces its share of a limit: the limit divided by the number of workers `byline serve`
+started (it says so in `WEB_CONCURRENCY`, the variable uvicorn reads), rounded down, at
+least one. The workers together then allow the documented limit, never more (a client
+whose requests all reach one worker gets that worker's share). The headers name the
+documented limit; what remains is this worker's remainder scaled up by the same number.
+Several hosts without Redis each allow the limit: use Redis for more than one host.
 """
 
 import logging
 import math
+import os
 import time
 from dataclasses import dataclass
 
@@ -40,8 +49,17 @@ class Decision:
         ]
 
 
+def worker_processes() -> int:
+    """How many worker processes share this host's in-process counters."""
+    try:
+        return max(1, int(os.environ.get("WEB_CONCURRENCY", "1")))
+    except ValueError:
+        return 1
+
+
 class RateLimiter:
-    def __init__(self, redis_url: str = "") -> None:
+    def __init__(self, redis_url: str = "", *, workers: int | None = None) -> None:
+        self.workers = workers or worker_processes()
         self._local = FixedWindowRateLimiter(MemoryStorage())
         self._shared: FixedWindowRateLimiter | None = None
         self._shared_down_until = 0.0
@@ -57,14 +75,15 @@ class RateLimiter:
 
     async def hit(self, identity: str, *, limit: int, policy: str) -> Decision:
         """Count one request of `identity` against `limit` a minute."""
-        item = RateLimitItemPerMinute(limit)
         if self._shared is not None and time.monotonic() >= self._shared_down_until:
             try:
-                return await self._decide(self._shared, item, identity, policy)
+                item = RateLimitItemPerMinute(limit)
+                return await self._decide(self._shared, item, identity, policy, limit, 1)
             except StorageError as exc:
                 log.warning("rate limit store unreachable, counting in process: %s", exc)
                 self._shared_down_until = time.monotonic() + RETRY_SHARED_AFTER
-        return await self._decide(self._local, item, identity, policy)
+        share = RateLimitItemPerMinute(max(1, limit // self.workers))
+        return await self._decide(self._local, share, identity, policy, limit, self.workers)
 
     @staticmethod
     async def _decide(
@@ -72,8 +91,11 @@ class RateLimiter:
         item: RateLimitItemPerMinute,
         identity: str,
         policy: str,
+        limit: int,
+        scale: int,
     ) -> Decision:
         allowed = await limiter.hit(item, identity)
         stats = await limiter.get_window_stats(item, identity)
         reset = max(0, math.ceil(stats.reset_time - time.time()))
-        return Decision(allowed, policy, item.amount, max(0, stats.remaining), reset)
+        remaining = min(limit, max(0, stats.remaining) * scale)
+        return Decision(allowed, policy, limit, remaining, reset)

@@ -105,7 +105,12 @@ def stack(work: Path, env: dict[str, str]) -> Iterator[tuple[str, str, str]]:
         "WEBHOOK_POLL_SECONDS": "0.05",
     }
     vcl = work / "byline.vcl"
-    vcl.write_text(VCL.read_text().replace('.port = "8000";', f'.port = "{byline_port}";'))
+    vcl.write_text(VCL.read_text())
+    # The shipped backends.vcl names two hosts: both are this one Byline server here.
+    backends = (VCL.parent / "backends.vcl").read_text()
+    for name in ("byline-1", "byline-2"):
+        backends = backends.replace(f'"{name}";', '"127.0.0.1";')
+    (work / "backends.vcl").write_text(backends.replace('"8000";', f'"{byline_port}";'))
     static = work / "static"
     static.mkdir()
     (work / "nginx.conf").write_text(

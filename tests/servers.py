@@ -101,14 +101,22 @@ def varnish_available() -> bool:
 
 
 @contextmanager
-def running_varnish(backend: str, *, port: int | None = None) -> Iterator[str]:
-    """Start a real `varnishd` with the shipped VCL in front of `backend` (a base URL);
-    yield its base URL."""
+def running_varnish(*backends: str, port: int | None = None) -> Iterator[str]:
+    """Start a real `varnishd` with the shipped VCL in front of one or two Byline servers
+    (base URLs; the shipped backends.vcl names two hosts, byline-1 and byline-2: one server
+    stands for both); yield its base URL."""
     port = port or free_port()
-    backend_port = httpx.URL(backend).port
     with tempfile.TemporaryDirectory(prefix="byline-varnish-") as workdir:
         vcl = Path(workdir) / "byline.vcl"
-        vcl.write_text(VCL.read_text().replace('.port = "8000";', f'.port = "{backend_port}";'))
+        vcl.write_text(VCL.read_text())
+        shipped = (VCL.parent / "backends.vcl").read_text()
+        for name, url in (("byline-1", backends[0]), ("byline-2", backends[-1])):
+            address = httpx.URL(url)
+            shipped = shipped.replace(
+                f'.host = "{name}";\n    .port = "8000";',
+                f'.host = "{address.host}";\n    .port = "{address.port}";',
+            )
+        (Path(workdir) / "backends.vcl").write_text(shipped)
         os.chmod(workdir, 0o755)  # varnishd's worker runs as its own user
         with tempfile.TemporaryFile() as log:
             process = subprocess.Popen(
@@ -130,3 +138,55 @@ def running_varnish(backend: str, *, port: int | None = None) -> Iterator[str]:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+
+
+# Keys for the local S3 emulator; it accepts any.
+S3_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "byline-test",
+    "AWS_SECRET_ACCESS_KEY": "byline-test-secret",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@contextmanager
+def running_s3(bucket: str = "byline-media") -> Iterator[str]:
+    """Start moto's S3-compatible server (PyPI's `moto[server]`) on a free port with one
+    empty bucket; yield its endpoint URL."""
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("moto_server")),
+                "-H",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            env={**os.environ, **S3_CREDENTIALS},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_ready(process, f"{endpoint}/moto-api/", log)
+            s3_client(endpoint).create_bucket(Bucket=bucket)
+            yield endpoint
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def s3_client(endpoint: str):
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=S3_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region_name=S3_CREDENTIALS["AWS_DEFAULT_REGION"],
+    )

@@ -1,9 +1,10 @@
 """Generated demo stories: their words come from data files, and they have revisions."""
 
-from app.articles.editing import restore_revision, snapshot
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.articles.revisions import restore_revision
+from app.articles.saving import snapshot
 from app.demo import generate as demo
 from app.editorial import Editor
 from app.models import Article, ArticleRevision

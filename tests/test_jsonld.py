@@ -57,7 +57,7 @@ async def test_reference_page_as_news_article(demo, client):
     assert doc["isAccessibleForFree"] is True
     [image] = doc["image"]
     assert image["@type"] == "ImageObject"
-    assert image["url"].endswith("istanbul-talks-fidan-medinskiy.jpg")
+    assert image["url"].endswith("/original.jpg")
     assert image["caption"].startswith("ISTANBUL, TURKIYE - MAY 15")
     assert image["creditText"] == "Photo by Arda Kucukkaya/Anadolu via Getty Images"
     assert image["creator"] == {"@type": "Person", "name": "Arda Kucukkaya"}

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from app import migrate
 from app.db import make_engine, metadata
-from app.models import Deletion, DeletionTag, Event, Section, Tag
+from app.models import Deletion, DeletionTag, Event, Photo, Section, Tag
 from app.search.index import include_object
 from tests.conftest import TEST_DATABASE_URL, fresh_database
 
@@ -89,5 +89,32 @@ def test_earlier_article_tombstones_recover_their_story_from_the_deleted_event(t
             # Without its event a tombstone keeps nulls: `public` alone decides, as before.
             unknown = session.get(Deletion, ("article", "art_2"))
             assert (unknown.status, unknown.first_published_at) == (None, None)
+    finally:
+        engine.dispose()
+
+
+def test_uploaded_photos_kept_with_urls_keep_paths_after_the_upgrade(tmp_path):
+    url = _scratch_url(tmp_path)
+    migrate.upgrade(url, "00c5d002283d")  # before photos kept paths in the media store
+    engine = make_engine(url)
+    frozen = "http://10.0.0.7:8000/media/pho_1"
+    try:
+        with Session(engine) as session:
+            session.add(
+                Photo(
+                    id="pho_1",
+                    url=f"{frozen}/original.jpg",
+                    storage_key="pho_1",
+                    renditions=[{"width": 320, "height": 213, "url": f"{frozen}/320.jpg"}],
+                )
+            )
+            session.add(Photo(id="pho_2", url="https://agency.example/a.jpg"))  # linked
+            session.commit()
+        migrate.upgrade(url)
+        with Session(engine) as session:
+            uploaded, linked = session.get(Photo, "pho_1"), session.get(Photo, "pho_2")
+            assert uploaded.url == "pho_1/original.jpg"
+            assert uploaded.renditions == [{"width": 320, "height": 213, "url": "pho_1/320.jpg"}]
+            assert linked.url == "https://agency.example/a.jpg"
     finally:
         engine.dispose()

@@ -104,3 +104,25 @@ async def test_two_apps_share_a_keys_limit_through_redis(
         for client in (one, two, one, two)
     ]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_without_redis_each_of_two_workers_enforces_its_share(session):
+    import time
+
+    answers = []
+    with running_server(workers=2, RATE_LIMIT_ANONYMOUS="60", REDIS_URL="") as base:
+        started = time.monotonic()
+        # Every call on a new connection, so the kernel hands them to either worker. All
+        # within 50 s of the first: no worker's one-minute window (begun at its first
+        # request, or later) can end among them, however slow the machine.
+        while len(answers) < 130 and time.monotonic() - started < 50:
+            answers.append(httpx.get(f"{base}/v1/sections"))
+    allowed = [a for a in answers if a.status_code == 200]
+    assert {a.status_code for a in answers} <= {200, 429}
+    # Two shares of 30: never more than the documented 60 together.
+    assert len(allowed) <= 60
+    if len(answers) == 130:
+        assert 429 in {a.status_code for a in answers}
+        assert len(allowed) >= 30  # at least one worker's whole share
+    assert {a.headers["ratelimit-limit"] for a in answers} == {"60"}
+    assert all(int(a.headers["ratelimit-remaining"]) % 2 == 0 for a in answers)

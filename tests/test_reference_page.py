@@ -42,6 +42,19 @@ async def test_lead_photo_fields_are_separate(demo, client):
     assert photo["rights"]["syndication_allowed"] is False
 
 
+async def test_lead_photo_is_a_stand_in_upload_with_size_and_renditions(demo, client):
+    photo = (await _article(client))["lead_photo"]
+    assert photo["alt_text"].startswith("A stand-in image for the photo of Hakan Fidan")
+    assert (photo["width"], photo["height"], photo["mime_type"]) == (1800, 1200, "image/jpeg")
+    assert [(r["width"], r["height"]) for r in photo["renditions"]] == [
+        (320, 213), (640, 427), (1024, 683), (1600, 1067)
+    ]  # fmt: skip
+    assert photo["url"].startswith("http://byline.test/media/pho_")
+    served = await client.get(photo["renditions"][0]["url"].removeprefix("http://byline.test"))
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/jpeg"
+
+
 async def test_photo_dateline_is_not_the_articles(demo, client):
     article = await _article(client)
     assert article["dateline"] is None

@@ -80,24 +80,15 @@ async def write_reference_page(client, headers: dict[str, str]) -> None:
         "/v1/authors",
         {"name": "Martin Fornusek", "url": f"{seed.SITE_URL}/authors/martin-fornusek/"},
     )
-    photo = await post(
+    # The demo's stand-in image, uploaded as an editor would upload the agency's photo.
+    uploaded = await client.post(
         "/v1/photos",
-        {
-            "url": f"{seed.SITE_URL}/content/images/2025/05/istanbul-talks-fidan-medinskiy.jpg",
-            "caption": "ISTANBUL, TURKIYE - MAY 15: Turkish Foreign Minister Hakan Fidan (R) "
-            "meets with Russian Presidential Advisor Vladimir Medinskiy at the Presidential "
-            "Dolmabahce Office in Istanbul, Turkiye, on May 15, 2025.",
-            "credit": "Photo by Arda Kucukkaya/Anadolu via Getty Images",
-            "photographer": "Arda Kucukkaya",
-            "agency": "Anadolu via Getty Images",
-            "alt_text": "Hakan Fidan and Vladimir Medinskiy meet at the Dolmabahce Office in "
-            "Istanbul",
-            "mime_type": "image/jpeg",
-            "copyright_holder": "Anadolu via Getty Images",
-            "usage_terms": "Editorial use on the publication's own pages; not licensed for "
-            "syndication.",
-        },
+        files={"file": ("istanbul-talks-fidan-medinskiy.jpg", seed.stand_in_photo(), "image/jpeg")},
+        data={**seed.LEAD_PHOTO},
+        headers=headers,
     )
+    assert uploaded.status_code == 201, uploaded.text
+    photo = uploaded.json()["data"]
     pows = await post(
         "/v1/articles",
         {

@@ -709,7 +709,7 @@ class _Generator:
 
     def _revisions(self) -> list[Row]:
         """Revision 1 of each story of the batch, as a save through the editorial API would
-        keep it (`articles.editing.snapshot`), so that history and restore work on them."""
+        keep it (`articles.saving.snapshot`), so that history and restore work on them."""
         bylines: dict[str, list[Row]] = {}
         for row in self.bylines:
             bylines.setdefault(row["article_id"], []).append(row)

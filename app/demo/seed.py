@@ -1,6 +1,13 @@
-"""The reference page (an article of The Kyiv Independent, 25 May 2025) as Byline content."""
+"""The reference page (an article of The Kyiv Independent, 25 May 2025) as Byline content.
 
+Its lead photo is a stand-in: an image drawn here, of the agency photo's 3:2 landscape shape,
+saying that it stands in for the photo its caption describes. It is stored as any upload
+is (the media store, renditions, size), so the demo shows what an uploaded photo looks like.
+"""
+
+import io
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -17,12 +24,12 @@ from app.models import (
     AuthorKind,
     FeedEntry,
     FeedKind,
-    Photo,
     RelatedLink,
     Section,
     Site,
     Tag,
 )
+from app.photos.service import stored_photo
 
 SITE_URL = "https://kyivindependent.com"
 SLUG = (
@@ -53,6 +60,61 @@ BODY = [
     "The only concrete agreement from the discussions was the arrangement of a major prisoner "
     "swap, which was completed on May 15.",
 ]
+
+# The agency photo is a 3:2 landscape frame; the stand-in has its shape.
+STAND_IN_SIZE = (1800, 1200)
+STAND_IN_ALT = (
+    "A stand-in image for the photo of Hakan Fidan and Vladimir Medinskiy meeting at the "
+    "Dolmabahce Office in Istanbul"
+)
+
+
+@lru_cache
+def stand_in_photo() -> bytes:
+    """The demo's lead photo: a JPEG of the agency photo's shape that says it is a stand-in."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    width, height = STAND_IN_SIZE
+    image = Image.new("RGB", STAND_IN_SIZE)
+    draw = ImageDraw.Draw(image)
+    for y in range(height):  # a dusk-blue to stone-grey sky, darker at the foot
+        t = y / (height - 1)
+        draw.line(
+            [(0, y), (width, y)], fill=(int(52 + 90 * t), int(72 + 70 * t), int(110 + 30 * t))
+        )
+    draw.rectangle([0, height * 3 // 4, width, height], fill=(58, 56, 60))
+    for i, x in enumerate(range(150, width - 150, 300)):  # the colonnade of a palace front
+        draw.rectangle(
+            [x, height // 2 - 60 * (i % 2), x + 70, height * 3 // 4], fill=(214, 205, 186)
+        )
+    lines = (
+        "Stand-in image",
+        "Istanbul, May 15, 2025",
+        "The photo the caption describes is not included",
+    )
+    y = height // 8
+    for size, line in zip((110, 64, 44), lines, strict=True):
+        font = ImageFont.load_default(size=size)
+        left, top, right, bottom = draw.textbbox((0, 0), line, font=font)
+        draw.text(((width - (right - left)) // 2, y), line, font=font, fill=(250, 248, 240))
+        y += bottom - top + size // 2
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+# What an editor says about the lead photo (the upload's form fields).
+LEAD_PHOTO = {
+    "caption": "ISTANBUL, TURKIYE - MAY 15: Turkish Foreign Minister Hakan Fidan (R) meets "
+    "with Russian Presidential Advisor Vladimir Medinskiy at the Presidential Dolmabahce "
+    "Office in Istanbul, Turkiye, on May 15, 2025.",
+    "credit": "Photo by Arda Kucukkaya/Anadolu via Getty Images",
+    "photographer": "Arda Kucukkaya",
+    "agency": "Anadolu via Getty Images",
+    "alt_text": STAND_IN_ALT,
+    "copyright_holder": "Anadolu via Getty Images",
+    "usage_terms": "Editorial use on the publication's own pages; not licensed for syndication.",
+}
 
 RELATED_SUMMARY = (
     "Ukraine has secured the release of 307 Ukrainians from Russian captivity in the second "
@@ -141,22 +203,7 @@ def load_reference(session: Session) -> bool:
         url=f"{SITE_URL}/authors/martin-fornusek/",
         **dated,
     )
-    photo = Photo(
-        id=new_id("pho"),
-        url=f"{SITE_URL}/content/images/2025/05/istanbul-talks-fidan-medinskiy.jpg",
-        caption="ISTANBUL, TURKIYE - MAY 15: Turkish Foreign Minister Hakan Fidan (R) meets "
-        "with Russian Presidential Advisor Vladimir Medinskiy at the Presidential Dolmabahce "
-        "Office in Istanbul, Turkiye, on May 15, 2025.",
-        credit="Photo by Arda Kucukkaya/Anadolu via Getty Images",
-        photographer="Arda Kucukkaya",
-        agency="Anadolu via Getty Images",
-        alt_text="Hakan Fidan and Vladimir Medinskiy meet at the Dolmabahce Office in Istanbul",
-        mime_type="image/jpeg",
-        copyright_holder="Anadolu via Getty Images",
-        usage_terms="Editorial use on the publication's own pages; not licensed for syndication.",
-        syndication_allowed=False,
-        **dated,
-    )
+    photo = stored_photo(stand_in_photo(), **LEAD_PHOTO, syndication_allowed=False, **dated)
     session.add_all([section, *tags, desk, fornusek, photo])
     session.flush()
 

@@ -353,14 +353,11 @@ class Importer:
                 record = self._record("photo", image.source_id, None, "", url)
                 with _recorded(self.session, record, Photo):
                     if local is not None:
-                        settings = get_settings()
-                        base = settings.media_url or f"{self.site_url}/media"
                         photo_id = create_uploaded(
                             self.session,
                             self.who,
                             data=PhotoMetadata(**metadata),
                             content=local.read_bytes(),
-                            media_url=base,
                         ).id
                     else:
                         mime, _ = mimetypes.guess_type(urlsplit(url).path)

@@ -1,24 +1,23 @@
 """Uploaded images: Pillow reads them (format, size) and refuses what is not an image or
 would decode into too many pixels; renditions in a few widths are made once, at upload.
 
-Nothing kept under the media folder carries the source's metadata (EXIF with its GPS and
+The files go to the media store (`storage`: a local folder or an S3-compatible bucket).
+Nothing kept there carries the source's metadata (EXIF with its GPS and
 camera tags, XMP, IPTC, maker notes, comments, PNG text chunks): the original is written
 again in its own format, its pixels turned upright as its EXIF orientation says and its
 colour profile kept, and the renditions are made from those pixels. `metadata_in()` names
 what a file still carries; `scrub()` rewrites the files an older version kept as uploaded."""
 
 import io
-import os
-import shutil
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from PIL import Image, ImageOps, ImageSequence, JpegImagePlugin, UnidentifiedImageError
 
 from app.config import get_settings
 from app.errors import ValidationFailed
+from app.photos.storage import get_store
 
 WIDTHS = (320, 640, 1024, 1600)
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
@@ -58,13 +57,13 @@ class Stored:
     mime_type: str
     width: int
     height: int
-    original: str  # path under the media folder
+    original: str  # path in the media store
     renditions: list[tuple[int, int, str]]  # (width, height, path)
 
 
 @dataclass(frozen=True)
 class Scrubbed:
-    path: str  # under the media folder
+    path: str  # in the media store
     found: list[str]  # the metadata it carried; empty: already clean
     error: str | None = None  # why it was left as it is
 
@@ -105,27 +104,30 @@ def store(photo_id: str, data: bytes) -> Stored:
     """Check the upload, keep it without its metadata and write its renditions."""
     image = _open(data)
     mime, ext = FORMATS[image.format or ""]
-    folder = get_settings().resolved_media_dir / photo_id
-    folder.mkdir(parents=True, exist_ok=True)
     try:
-        try:
-            frames = _upright_frames(image)
-            (folder / f"original.{ext}").write_bytes(_encode(image, frames, data))
-        except (OSError, SyntaxError, ValueError):
-            raise ValidationFailed("file", "the image data is damaged") from None
-        upright = frames[0]
-        renditions = []
-        for width in WIDTHS:
-            if width >= upright.width:
-                break
-            height = max(1, round(upright.height * width / upright.width))
-            small = upright.resize((width, height), Image.Resampling.LANCZOS)
-            name = _save_rendition(small, folder, width, image.format or "")
-            renditions.append((width, height, f"{photo_id}/{name}"))
-        return Stored(mime, upright.width, upright.height, f"{photo_id}/original.{ext}", renditions)
+        frames = _upright_frames(image)
+        original = _encode(image, frames, data)
+    except (OSError, SyntaxError, ValueError):
+        raise ValidationFailed("file", "the image data is damaged") from None
+    upright = frames[0]
+    files = {f"{photo_id}/original.{ext}": original}
+    renditions = []
+    for width in WIDTHS:
+        if width >= upright.width:
+            break
+        height = max(1, round(upright.height * width / upright.width))
+        small = upright.resize((width, height), Image.Resampling.LANCZOS)
+        name, content = _rendition(small, width, image.format or "")
+        files[f"{photo_id}/{name}"] = content
+        renditions.append((width, height, f"{photo_id}/{name}"))
+    store = get_store()
+    try:
+        for key, content in files.items():
+            store.put(key, content)
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)  # a refused upload leaves no file behind
+        store.discard(photo_id)  # a refused upload leaves no file behind
         raise
+    return Stored(mime, upright.width, upright.height, f"{photo_id}/original.{ext}", renditions)
 
 
 def clean(data: bytes) -> bytes:
@@ -223,53 +225,47 @@ def metadata_in(data: bytes) -> list[str]:
 
 
 def scrub(*, dry_run: bool = False) -> Iterator[Scrubbed]:
-    """Every image under the media folder, rewritten without its metadata when it carries
+    """Every image in the media store, rewritten without its metadata when it carries
     some (the upright pixels and colour profile kept); files already clean are not touched."""
-    root = get_settings().resolved_media_dir
-    if not root.is_dir():
-        return
+    store = get_store()
     Image.MAX_IMAGE_PIXELS = get_settings().max_image_pixels
-    extensions = {f".{ext}" for _, ext in FORMATS.values()}
-    for path in sorted(root.glob("*/*")):
-        if not path.is_file() or path.suffix not in extensions:
+    extensions = tuple(f".{ext}" for _, ext in FORMATS.values())
+    for name in store.names():
+        if not name.endswith(extensions):
             continue
-        name = path.relative_to(root).as_posix()
-        data = path.read_bytes()
+        data = store.get(name)
+        if data is None:
+            continue
         try:
             found = metadata_in(data)
             if found and not dry_run:
-                cleaned = clean(data)
-                # Written beside it and moved over it: a reader never gets half a file.
-                temporary = path.with_name(f".{path.name}.scrub")
-                temporary.write_bytes(cleaned)
-                os.replace(temporary, path)
+                store.put(name, clean(data))  # replaced whole: a reader never gets half
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
             yield Scrubbed(name, [], error=str(exc) or type(exc).__name__)
             continue
         yield Scrubbed(name, found)
 
 
-def _save_rendition(image: Image.Image, folder: Path, width: int, fmt: str) -> str:
+def _rendition(image: Image.Image, width: int, fmt: str) -> tuple[str, bytes]:
     # The colour profile goes with the pixels it describes: not onto pixels converted to
     # another mode (a CMYK profile on RGB pixels would be wrong).
+    out = io.BytesIO()
     if fmt == "JPEG":
-        name = f"{width}.jpg"
         rgb = image.convert("RGB")
         icc = image.info.get("icc_profile") if image.mode == "RGB" else None
         rgb.save(
-            folder / name,
+            out,
             "JPEG",
             quality=82,
             optimize=True,
             progressive=True,
             **({"icc_profile": icc} if icc else {}),
         )
-    else:
-        name = f"{width}.png"
-        image.save(folder / name, "PNG", optimize=True)
-    return name
+        return f"{width}.jpg", out.getvalue()
+    image.save(out, "PNG", optimize=True)
+    return f"{width}.png", out.getvalue()
 
 
 def discard(photo_id: str) -> None:
     """Remove a photo's files (after its row is deleted)."""
-    shutil.rmtree(get_settings().resolved_media_dir / photo_id, ignore_errors=True)
+    get_store().discard(photo_id)

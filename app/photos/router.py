@@ -8,13 +8,12 @@ from sqlmodel import Session
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from app.auth import Reader
-from app.config import get_settings
 from app.db import SessionDep, get_engine
 from app.editorial import EditorDep
 from app.errors import ValidationFailed, field_path
 from app.models import Photo
 from app.openapi import component, properties_of
-from app.pagination import absolute_url, item_response, written_response
+from app.pagination import item_response, written_response
 from app.photos import service
 from app.photos.schemas import (
     FIELDS,
@@ -44,11 +43,6 @@ def read_photo(
     fields.check(FIELDS)
     photo = service.get_photo(session, photo_id=ref, viewer=viewer)
     return item_response(request, fields.apply(photo_out(photo)), keys=photo_keys(photo))
-
-
-def _media_url(request: Request) -> str:
-    settings = get_settings()
-    return settings.media_url or absolute_url(request, "/media")
 
 
 _UPLOAD_FIELDS = set(PhotoMetadata.model_fields)
@@ -116,14 +110,11 @@ async def create_photo(request: Request, who: EditorDep) -> JSONResponse:
     (JSON with its `url`). An upload is read by Pillow: format, width and height come from the
     file, renditions are made in several widths; non-images and oversize images get 422."""
     content_type = request.headers.get("content-type", "")
-    media_url = _media_url(request)
     if content_type.startswith("multipart/form-data"):
         metadata, content = await _metadata_from_form(request)
 
         def work(session: Session) -> Photo:
-            return service.create_uploaded(
-                session, who, data=metadata, content=content, media_url=media_url
-            )
+            return service.create_uploaded(session, who, data=metadata, content=content)
     else:
         raw = await request.body()
         try:

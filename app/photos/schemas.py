@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from app.contract import sparse
 from app.inputs import Flag, Input, Text, Url
 from app.models import Photo
+from app.photos.storage import media_url, stored_path
 
 
 class Rendition(BaseModel):
@@ -50,10 +51,21 @@ def photo_keys(photo: Photo) -> list[str]:
     return [f"photo:{photo.id}"]
 
 
+def photo_urls(photo: Photo) -> tuple[str, list[dict[str, Any]]]:
+    """The photo's URL and renditions as readers fetch them: an uploaded photo's files by
+    their paths in the media store, under the media URL of now (`storage.media_url`)."""
+    folder = photo.storage_key
+    if not folder:
+        return photo.url, photo.renditions
+    renditions = [{**r, "url": media_url(stored_path(r["url"], folder))} for r in photo.renditions]
+    return media_url(stored_path(photo.url, folder)), renditions
+
+
 def photo_out(photo: Photo) -> dict[str, Any]:
+    url, renditions = photo_urls(photo)
     return {
         "id": photo.id,
-        "url": photo.url,
+        "url": url,
         "caption": photo.caption,
         "credit": photo.credit,
         "photographer": photo.photographer,
@@ -62,7 +74,7 @@ def photo_out(photo: Photo) -> dict[str, Any]:
         "width": photo.width,
         "height": photo.height,
         "mime_type": photo.mime_type,
-        "renditions": photo.renditions,
+        "renditions": renditions,
         "rights": {
             "syndication_allowed": photo.syndication_allowed,
             "copyright_holder": photo.copyright_holder,

@@ -72,27 +72,29 @@ def create_linked(session: Session, who: Editor, *, data: PhotoCreate) -> Photo:
     return photo
 
 
-def create_uploaded(
-    session: Session, who: Editor, *, data: PhotoMetadata, content: bytes, media_url: str
-) -> Photo:
-    """A photo from an uploaded file: checked, stored with its renditions, then recorded."""
+def stored_photo(content: bytes, **values: object) -> Photo:
+    """A photo row for an image file, which is checked and kept in the media store with its
+    renditions; the row holds the files' paths there (their URLs are made when read)."""
     from app.photos import media  # Pillow: imported by the first upload, not at start-up
 
     photo_id = new_id("pho")
     stored = media.store(photo_id, content)
-    base = media_url.rstrip("/")
-    photo = Photo(
+    return Photo(
         id=photo_id,
-        url=f"{base}/{stored.original}",
+        url=stored.original,
         width=stored.width,
         height=stored.height,
         mime_type=stored.mime_type,
         storage_key=photo_id,
-        renditions=[
-            {"width": w, "height": h, "url": f"{base}/{path}"} for w, h, path in stored.renditions
-        ],
-        **data.model_dump(),
+        renditions=[{"width": w, "height": h, "url": path} for w, h, path in stored.renditions],
+        **values,
     )
+
+
+def create_uploaded(session: Session, who: Editor, *, data: PhotoMetadata, content: bytes) -> Photo:
+    """A photo from an uploaded file: checked, stored with its renditions, then recorded."""
+    photo = stored_photo(content, **data.model_dump())
+    photo_id = photo.id
     session.add(photo)
     _announce(session, photo, ["file", *sorted(data.model_fields_set)])
     audit(
@@ -107,6 +109,8 @@ def create_uploaded(
     try:
         session.commit()
     except BaseException:
+        from app.photos import media
+
         media.discard(photo_id)
         raise
     return photo

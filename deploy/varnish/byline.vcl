@@ -4,25 +4,15 @@
 #
 #   varnishd -a :6081 -f /etc/varnish/byline.vcl -s malloc,1g
 #
-# Needs the xkey vmod (Debian: varnish-modules). Set the backend to your Byline servers and
-# the purgers ACL to the hosts that run the Byline worker.
+# Needs the xkey vmod (Debian: varnish-modules). The Byline servers are named in
+# backends.vcl beside this file (health-checked, a failed read retried on another), with
+# the purgers ACL: the hosts that run the Byline worker.
 vcl 4.1;
 
 import std;
 import xkey;
 
-backend byline {
-    .host = "127.0.0.1";
-    .port = "8000";
-    # A live stream sends a heartbeat comment every STREAM_HEARTBEAT_SECONDS (15 s).
-    .between_bytes_timeout = 60s;
-}
-
-# Who may purge: the hosts of `byline serve` / `byline worker`.
-acl purgers {
-    "127.0.0.1";
-    "::1";
-}
+include "./backends.vcl";
 
 sub vcl_recv {
     if (req.method == "PURGE") {
@@ -52,6 +42,11 @@ sub vcl_recv {
 }
 
 sub vcl_backend_response {
+    # A host shutting down may answer 502/503 for a moment: another one answers instead.
+    if (beresp.status >= 502 && beresp.status <= 504
+        && bereq.method ~ "^(GET|HEAD)$" && bereq.retries < 2) {
+        return (retry);
+    }
     if (beresp.http.Content-Type ~ "^text/event-stream") {
         set beresp.do_stream = true;
         set beresp.do_gzip = false;
@@ -94,6 +89,14 @@ sub vcl_backend_response {
         set beresp.http.xkey = beresp.http.Surrogate-Key;
     }
     # Anything else (a Set-Cookie, Vary: *): the built-in rules.
+}
+
+# A read that fails on one host (it went down before its health check said so) is tried
+# on the next: a reader never sees it. Writes are never sent twice.
+sub vcl_backend_error {
+    if (bereq.method ~ "^(GET|HEAD)$" && bereq.retries < 2) {
+        return (retry);
+    }
 }
 
 sub vcl_deliver {
