@@ -31,7 +31,7 @@ from tests.factories import (
     make_section,
     make_tag,
 )
-from tests.formats import ninjs_errors
+from tests.validators import ninjs_errors
 from tests.test_cli import run
 from tests.test_resource_writes import image_bytes
 

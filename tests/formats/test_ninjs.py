@@ -17,7 +17,7 @@ from tests.factories import (
     make_section,
     make_tag,
 )
-from tests.formats import ninjs_errors
+from tests.validators import ninjs_errors
 
 pytestmark = pytest.mark.anyio
 

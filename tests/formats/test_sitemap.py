@@ -10,7 +10,7 @@ from app.db import utcnow
 from app.ids import new_id
 from app.models import Article, ArticleStatus, Site
 from tests.factories import make_article, make_key, make_section
-from tests.formats import news_sitemap_errors
+from tests.validators import news_sitemap_errors
 
 pytestmark = pytest.mark.anyio
 

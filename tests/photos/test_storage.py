@@ -146,7 +146,7 @@ async def test_s3_delete_removes_the_files(s3, session, editor, fresh_client):
 
 def test_s3_scrub_rewrites_what_the_bucket_holds(s3):
     from app.photos.media import metadata_in, scrub
-    from tests.test_media import tagged_jpeg
+    from tests.photos.test_media import tagged_jpeg
 
     s3.put_object(Bucket="byline-media", Key="newsroom/pho_old/original.jpg", Body=tagged_jpeg())
     [report] = list(scrub())
