@@ -31,9 +31,9 @@ from tests.factories import (
     make_section,
     make_tag,
 )
-from tests.validators import ninjs_errors
 from tests.test_cli import run
 from tests.test_resource_writes import image_bytes
+from tests.validators import ninjs_errors
 
 pytestmark = pytest.mark.anyio
 
