@@ -385,7 +385,7 @@ def import_time() -> dict[str, float]:
 
 
 def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """The goals of the "fast and small" issue, each with what this run measured."""
+    """The performance goals, each with what this run measured."""
     rows = {r["endpoint"].split(" (")[0]: r for r in report["results"]}
     article = rows["article by slug"]
     deep = next(r for r in report["results"] if r["endpoint"].startswith("page "))
