@@ -1,7 +1,8 @@
 """The render cache and HTTP validators.
 
 A GET of content is keyed by (content generation, who may see what, path, query, and
-the representation `Accept` negotiates).
+the representation `Accept` negotiates), and by the address it was asked at when
+`PUBLIC_URL` is unset (links and media URLs are then made from it).
 The first request renders through the router; its bytes, a gzip of them and a strong ETag
 (a hash of those bytes, taken once) are kept. Later requests with the same key are
 answered from here by the edge (`edge.py`), without routing or serialization; conditional
@@ -22,6 +23,7 @@ from typing import Any
 from starlette.types import Message, Scope
 
 from app.auth import Principal
+from app.config import get_settings
 from app.generation import State
 from app.models import Scope as KeyScope
 from app.policy import Policy
@@ -318,11 +320,19 @@ def as_of(policy: Policy, state: State) -> State:
     return replace(state, changed_at=max(state.changed_at, period))
 
 
+def _origin(scope: Scope) -> str:
+    """The address a request was made at, as its links would start (see `Request.base_url`)."""
+    host = (header(scope, b"host") or b"").decode("latin-1")
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
+
+
 def cache_key(scope: Scope, who: str, state: State, policy: Policy) -> str:
     query = scope["query_string"].decode("latin-1")
     accept = header(scope, b"accept") or b""
     representation = next((m.decode() for m in NEGOTIATED if m in accept), "")
     key = f"{state.generation}|{who}|{scope['path']}|{query}|{representation}"
+    if not get_settings().public_url:
+        key += f"|{_origin(scope)}"  # links in the answer are made from the asked address
     ttl = policy.max_age
     if ttl is not None:
         key += f"|{int(time.time() // ttl)}"  # the same period on every worker and host

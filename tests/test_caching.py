@@ -300,3 +300,22 @@ def test_the_render_cache_lets_go_of_older_generations_and_stays_in_bounds():
         kept.put(f"8|public|/v1/articles/{i}||", entry(bytes([i % 250]) * 3000))
     assert kept.size <= kept.max_bytes
     assert kept.get("8|public|/v1/articles/99||") is not None
+
+
+async def test_without_public_url_each_address_gets_its_own_links(session, client):
+    # PUBLIC_URL is unset here, so links are made from the address asked: an answer kept
+    # for one host must not be served, with that host's links, to a reader of another.
+    for _ in range(3):
+        make_article(session)
+    answers = {}
+    for host in ("one.example", "two.example"):
+        response = await client.get("/v1/articles?limit=1", headers={"Host": host})
+        assert response.headers["x-cache"] == "MISS"
+        answers[host] = response.json()["links"]["next"]
+    assert answers["one.example"].startswith("http://one.example/v1/articles?")
+    assert answers["two.example"].startswith("http://two.example/v1/articles?")
+    again = await client.get("/v1/articles?limit=1", headers={"Host": "two.example"})
+    assert (again.headers["x-cache"], again.json()["links"]["next"]) == (
+        "HIT",
+        answers["two.example"],
+    )
