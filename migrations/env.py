@@ -1,6 +1,7 @@
 """Alembic environment: Byline's models, SQLite-friendly batch mode, types compared."""
 
 from alembic import context
+from sqlalchemy import Connection, text
 
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.config import get_settings
@@ -39,20 +40,40 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+# Any number of processes may run `byline migrate` at once: each first takes a lock held
+# until its transaction ends, so one migrates and the others then find nothing to do.
+MIGRATION_LOCK = 0x6279_6C69_6E65  # "byline"
+
+
+def _lock(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    elif connection.dialect.name == "sqlite":
+        # The database's write lock, taken now rather than at the first write; waiting
+        # for another migration may take longer than a request's busy timeout.
+        connection.exec_driver_sql("PRAGMA busy_timeout=300000")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _migrate(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    # SQLite's DDL is transactional too: the whole upgrade is one transaction, as on PostgreSQL.
+    _configure(connection=connection, render_as_batch=sqlite, transactional_ddl=True)
+    with context.begin_transaction():
+        _lock(connection)
+        context.run_migrations()
+
+
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
-        with context.begin_transaction():
-            context.run_migrations()
+        _migrate(connection)
         return
     # The app's own engine factory: it creates the SQLite directory and sets its pragmas.
     engine = make_engine(_url())
     try:
         with engine.connect() as connection:
-            _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
-            with context.begin_transaction():
-                context.run_migrations()
+            _migrate(connection)
     finally:
         engine.dispose()
 

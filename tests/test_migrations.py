@@ -1,5 +1,7 @@
 """Migrations build exactly the models' schema on the test's database kind, and undo cleanly."""
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
@@ -116,5 +118,23 @@ def test_uploaded_photos_kept_with_urls_keep_paths_after_the_upgrade(tmp_path):
             assert uploaded.url == "pho_1/original.jpg"
             assert uploaded.renditions == [{"width": 320, "height": 213, "url": "pho_1/320.jpg"}]
             assert linked.url == "https://agency.example/a.jpg"
+    finally:
+        engine.dispose()
+
+
+def test_hosts_migrating_at_once_all_succeed(tmp_path):
+    # Several hosts run `byline migrate` as they start: none fails, and the schema is whole.
+    url = _scratch_url(tmp_path)
+    code = f"from app import migrate; migrate.upgrade({url!r})"
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    errors = [run.communicate(timeout=600)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], errors
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert migrate.current_revision(conn) == migrate.head_revision()
     finally:
         engine.dispose()
