@@ -57,6 +57,8 @@ def find_key(session: Session, secret: str) -> ApiKey | None:
 class LastUse:
     """When each key was last used, buffered per worker and written in batches."""
 
+    THREAD = "byline-keys"  # the flush's own thread
+
     def __init__(self) -> None:
         self._pending: dict[str, datetime] = {}
         self._lock = threading.Lock()
@@ -70,7 +72,7 @@ class LastUse:
         with self._lock:
             self._pending[key_id] = utcnow()
             if self._timer is None:
-                self._timer = threading.Thread(target=self._run, name="byline-keys", daemon=True)
+                self._timer = threading.Thread(target=self._run, name=self.THREAD, daemon=True)
                 self._timer.start()
 
     def flush(self) -> int:
