@@ -2,7 +2,8 @@
 missing), then one transaction per save: a conditional UPDATE on the version (a stale
 `If-Match` loses, in the database), the article's rows, a revision, events and an audit
 record. `create_article` and `update_article` are the pipeline every writer goes through
-(the editorial routes, `byline clean-text`, importers)."""
+(the editorial routes, `byline clean-text`, importers); `workflow.create_articles`, the bulk
+path, is built from the same parts (`Lookup`, `Slugs`, `new_article`, `record_save`)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
