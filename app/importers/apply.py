@@ -255,7 +255,7 @@ class Importer:
         self.photos_by_url: dict[str, str] = {}
         self._counted: set[tuple[str, str]] = set()
         self.link_map: dict[str, str] = {}  # old URL (no scheme, no trailing /) -> new URL
-        self._new: list[_New] = []
+        self._new: dict[str, _New] = {}  # new stories waiting for their batch, by source id
         self._known = {
             (row.kind, row.source_id): row
             for row in session.scalars(select(ImportSource).where(ImportSource.system == system))
@@ -477,6 +477,8 @@ class Importer:
     def story(self, story: Story) -> None:
         kind = story.kind
         key = ("article", story.source_id)
+        if story.source_id in self._new:
+            self.write_new()  # listed twice: the second one finds the first recorded
         # The source as the export has it: not the slug settled here, nor this run's warnings.
         value = digest({k: v for k, v in asdict(story).items() if k not in ("slug", "warnings")})
         known = self._known.get(key)
@@ -498,7 +500,7 @@ class Importer:
                 outcome = self._update(story, known.object_id, fields, value)
             else:
                 item = self._new_article(story, ArticleCreate(**fields))
-                self._new.append(_New(story, item, value, converted.losses))
+                self._new[story.source_id] = _New(story, item, value, converted.losses)
                 if len(self._new) >= BATCH:
                     self.write_new()
                 return
@@ -540,7 +542,7 @@ class Importer:
     def write_new(self) -> None:
         """Write the new stories waiting for their batch, in one transaction; when it fails,
         again one by one, so that a bad story is reported and skipped and the rest land."""
-        batch, self._new = self._new, []
+        batch, self._new = list(self._new.values()), {}
         if not batch:
             return
         if len(batch) > 1:

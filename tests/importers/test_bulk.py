@@ -294,3 +294,12 @@ def test_a_second_run_writes_nothing(session: Session) -> None:
     assert _rows(session) == before
     assert session.scalar(select(ContentState.generation)) == generation
     assert again.as_json()["counts"]["post"] == {"unchanged": 2}
+
+
+def test_a_story_listed_twice_is_made_once(session: Session) -> None:
+    stories = _stories(("published", PAST), ("draft", None))
+    stories.append(_stories(("published", PAST))[0])  # source id "1" again
+    summary = _run(session, stories)
+    assert set(session.scalars(select(ImportSource.source_id))) == {"1", "2"}
+    assert _rows(session)["article"] == 2
+    assert summary.as_json()["counts"]["post"] == {"imported": 2, "unchanged": 1}
