@@ -27,6 +27,7 @@ from app.models import (
 )
 from tests.conftest import is_postgres
 from tests.factories import make_author, make_key, make_photo, make_section, make_tag
+from tests.test_query_count import count_statements
 
 pytestmark = pytest.mark.anyio
 
@@ -182,6 +183,31 @@ def test_a_batch_moves_the_content_generation_once(session: Session) -> None:
     assert session.scalar(select(ContentState.generation)) == (before or 0) + 1
     assert len({a.slug for a in made}) == 5
     assert session.scalar(select(func.count()).select_from(Article)) == 5
+
+
+def test_a_batch_costs_the_same_number_of_statements_at_any_size(engine, session: Session) -> None:
+    who = Editor(key_id=None, key_name="test", request_id=None, if_match="*")
+    section, author, tag = make_section(session), make_author(session), make_tag(session)
+    counts = []
+    for size in (3, 30):
+        items = [
+            NewArticle(
+                ArticleCreate(
+                    headline=f"Story {size} {n}",
+                    section=section.slug,
+                    authors=[author.slug],
+                    tags=[tag.slug],
+                    body=[{"type": "photo", "photo_id": make_photo(session).id}],
+                ),
+                publish=PublishIn(published_at=PAST),
+            )
+            for n in range(size)
+        ]
+        with count_statements(engine) as statements:
+            create_articles(session, who, items)
+        # (A key's last use, written by a timer of its own, is not the batch's.)
+        counts.append(len([s for s in statements if "api_key" not in s]))
+    assert counts[0] == counts[1]
 
 
 def _stories(*statuses: tuple[str, datetime | None]) -> list[Story]:
