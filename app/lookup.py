@@ -62,12 +62,50 @@ def row_for_body(session: Session, model: type[M], ref: str, *, field: str, labe
     return row
 
 
+class Prefetched:
+    """The rows of `model` that a batch of bodies names, read in one query (`slugs`: by id or
+    slug; otherwise by id only); each body's refs then resolve without another, with the
+    same 422s as one body's (the functions below are built on it)."""
+
+    def __init__(self, session: Session, model: Any, refs: Iterable[str], *, slugs: bool = True):
+        refs = set(refs)
+        self.found: dict[str, str] = {}  # id or slug -> id
+        self.slug_of: dict[str, str] = {}  # id -> slug
+        if not refs:
+            return
+        if slugs:
+            for row in session.execute(select(model.id, model.slug).where(by_refs(model, refs))):
+                self.found[row.id] = self.found[row.slug] = row.id
+                self.slug_of[row.id] = row.slug
+        else:
+            for row_id in session.scalars(select(model.id).where(model.id.in_(refs))):
+                self.found[row_id] = row_id
+
+    def id(self, ref: str, *, field: str, label: str) -> str:
+        """The id `ref` names; 422 naming `field` when there is none."""
+        if ref not in self.found:
+            raise ValidationFailed(field, f"no {label} {ref!r}")
+        return self.found[ref]
+
+    def ids(self, refs: list[str], *, field: str, label: str) -> list[str]:
+        """The ids of `refs` in order; 422 naming the first one missing or listed twice."""
+        out: list[str] = []
+        for i, ref in enumerate(refs):
+            found = self.id(ref, field=f"{field}[{i}]", label=label)
+            if found in out:
+                raise ValidationFailed(f"{field}[{i}]", f"{label} {ref!r} is listed twice")
+            out.append(found)
+        return out
+
+    def check(self, named: list[tuple[str, str]], *, label: str) -> None:
+        """Each `(field, ref)` must name a row; 422 naming the first field that does not."""
+        for field, ref in named:
+            self.id(ref, field=field, label=label)
+
+
 def id_for_body(session: Session, model: Any, ref: str, *, field: str, label: str) -> str:
     """The id of the row a body's `field` names by id or slug; 422 when there is none."""
-    found = session.scalar(select(model.id).where(by_ref(model, ref)))
-    if found is None:
-        raise ValidationFailed(field, f"no {label} {ref!r}")
-    return str(found)
+    return Prefetched(session, model, [ref]).id(ref, field=field, label=label)
 
 
 def ids_for_body(
@@ -75,18 +113,7 @@ def ids_for_body(
 ) -> list[str]:
     """The ids of `refs` (ids or slugs) in order, in one query; 422 naming the first one
     missing or listed twice (`field[i]`)."""
-    if not refs:
-        return []
-    rows = session.execute(select(model.id, model.slug).where(by_refs(model, refs))).all()
-    found = {key: row.id for row in rows for key in (row.id, row.slug)}
-    out: list[str] = []
-    for i, ref in enumerate(refs):
-        if ref not in found:
-            raise ValidationFailed(f"{field}[{i}]", f"no {label} {ref!r}")
-        if found[ref] in out:
-            raise ValidationFailed(f"{field}[{i}]", f"{label} {ref!r} is listed twice")
-        out.append(found[ref])
-    return out
+    return Prefetched(session, model, refs).ids(refs, field=field, label=label)
 
 
 def check_ids_exist(
@@ -94,9 +121,4 @@ def check_ids_exist(
 ) -> None:
     """Each `(field, id)` must name a row of `model` (by id only), checked in one query;
     422 naming the first field whose id has none."""
-    if not named:
-        return
-    known = set(session.scalars(select(model.id).where(model.id.in_({i for _, i in named}))))
-    for field, row_id in named:
-        if row_id not in known:
-            raise ValidationFailed(field, f"no {label} {row_id!r}")
+    Prefetched(session, model, [i for _, i in named], slugs=False).check(named, label=label)

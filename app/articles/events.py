@@ -8,6 +8,7 @@ Each carries the story in brief and the surrogate keys a CDN should purge, read 
 query from the rows the save has just written, in its transaction.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Select, bindparam, literal, select, union_all
@@ -71,6 +72,25 @@ def _references() -> Select:
 _REFERENCES = _references()
 
 
+# What a story points at, by kind ("author", "tag", "section", "feed"): (id, slug) in order.
+References = dict[str, list[tuple[str, str]]]
+
+
+def references(
+    *,
+    authors: Sequence[tuple[str, str]] = (),
+    tags: Sequence[tuple[str, str]] = (),
+    section: tuple[str, str] | None = None,
+) -> References:
+    """The references of a story not yet written (no News Feed entry links it yet)."""
+    return {
+        "author": list(authors),
+        "tag": list(tags),
+        "section": [section] if section else [],
+        "feed": [],
+    }
+
+
 def payload(
     session: Session,
     article: Article,
@@ -78,12 +98,15 @@ def payload(
     now: datetime,
     fields: list[str],
     left: frozenset[str] = frozenset(),
+    refs: References | None = None,
 ) -> dict:
     """The `data` of an article event: the story in brief (its section and tags by slug, its
     byline by author id), the fields the save touched, and every surrogate key a CDN
     should purge: those of every answer that shows the story, and of the collections it
-    left (`left`, from `memberships_of` before the save)."""
-    refs = _references_of(session, article)
+    left (`left`, from `memberships_of` before the save). `refs`: what the story points at,
+    when the caller has it in hand (a batch, before its rows are written); otherwise read."""
+    if refs is None:
+        refs = _references_of(session, article)
     keys = surrogate.article_change(
         article.id,
         collections=_memberships(refs, article.type) | left,
@@ -106,8 +129,8 @@ def memberships_of(session: Session, article: Article) -> set[str]:
     return _memberships(_references_of(session, article), article.type)
 
 
-def _references_of(session: Session, article: Article) -> dict[str, list[tuple[str, str]]]:
-    refs: dict[str, list[tuple[str, str]]] = {"author": [], "tag": [], "section": [], "feed": []}
+def _references_of(session: Session, article: Article) -> References:
+    refs: References = {"author": [], "tag": [], "section": [], "feed": []}
     rows = session.execute(
         _REFERENCES, {"article_id": article.id, "section_id": article.section_id}
     ).all()
@@ -116,7 +139,7 @@ def _references_of(session: Session, article: Article) -> dict[str, list[tuple[s
     return refs
 
 
-def _memberships(refs: dict[str, list[tuple[str, str]]], type_: str | None) -> set[str]:
+def _memberships(refs: References, type_: str | None) -> set[str]:
     return surrogate.memberships(
         section=refs["section"][0] if refs["section"] else (None, None),
         tags=refs["tag"],
@@ -160,10 +183,14 @@ def announce_save(
     before: datetime | None,
     created: bool = False,
     left: frozenset[str] = frozenset(),
+    refs: References | None = None,
+    deferred: bool = True,
 ) -> None:
-    """The events of one save of `article` (flushed and reloaded), in its transaction;
-    `before` is when readers saw the story before the save (`seen_from` then), `left` the
-    collections it was in before, where the save moved it."""
+    """The events of one save of `article` (flushed and reloaded, or, with `refs`, built
+    whole in memory), in its transaction; `before` is when readers saw the story before the
+    save (`seen_from` then), `left` the collections it was in before, where the save moved
+    it. `deferred=False`: no earlier save of the story deferred an event (it is new in this
+    transaction), so there is none to cancel."""
     now = utcnow()
     after = seen_from(article)
     was_visible = before is not None and before <= now
@@ -181,7 +208,7 @@ def announce_save(
         kind = "article.updated"
     if kind == "article.unpublished" or left:
         note_removal(session)  # it left lists: they changed now, whatever their rows say
-    data = payload(session, article, now=now, fields=fields, left=left)
+    data = payload(session, article, now=now, fields=fields, left=left, refs=refs)
     emit(
         session,
         kind,
@@ -191,9 +218,10 @@ def announce_save(
     )
     # The moment readers will see it is written now and falls due then; an earlier plan for
     # this story (another time, or none any more) goes.
-    cancel_deferred(
-        session, type_="article.published", subject_type="article", subject_id=article.id
-    )
+    if deferred and not created:
+        cancel_deferred(
+            session, type_="article.published", subject_type="article", subject_id=article.id
+        )
     if after is not None and after > now:
         # As readers will see it then.
         status = public_status(article.status, article.published_at, after)

@@ -2,6 +2,11 @@
 API's own services (validation, sanitizing, revisions, audit, events; search indexing is
 the database's), each recorded in `import_source` under its id in the old system.
 
+New stories go through the bulk path, `create_articles`, 200 to a transaction: each is
+saved once, straight into the state the API's create and then publish (or schedule) would
+leave it in, with the same revisions, events and audit records. When a batch fails, its
+stories are written again one by one, so that only the bad one is reported and skipped.
+
 A second run of the same export finds every object recorded with the same digest and
 changes nothing; an object whose source changed is updated. The record is written in the
 transaction of the save that makes the object, so a run that stops half way leaves no
@@ -25,11 +30,18 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import ValidationError
 from sqlalchemy import event, select
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
-from app.articles.saving import create_article, update_article
+from app.articles.saving import update_article
 from app.articles.schemas import ArticleCreate, ArticleUpdate, BylineIn, PublishIn, ScheduleIn
-from app.articles.workflow import publish_article, schedule_article, unpublish_article
+from app.articles.workflow import (
+    NewArticle,
+    create_articles,
+    publish_article,
+    schedule_article,
+    unpublish_article,
+)
 from app.authors.schemas import AuthorCreate
 from app.authors.service import AUTHORS
 from app.config import get_settings
@@ -56,6 +68,14 @@ from app.sections.service import SECTIONS
 from app.tags.schemas import TagCreate
 from app.tags.service import TAGS
 from app.writes import create as create_resource
+
+# New stories written in one transaction: large enough that the fixed cost of a commit (the
+# content generation, the sync to disk) is spread thin, small enough that a batch retried one
+# by one after a failure is quick.
+BATCH = 200
+# Rows read in one query when a run looks up many stories at once (well under the number of
+# parameters SQLite takes in one statement).
+_CHUNK = 500
 
 _RESOURCES = {"author": (AUTHORS, Author), "tag": (TAGS, Tag), "section": (SECTIONS, Section)}
 
@@ -108,6 +128,18 @@ class Story:
     warnings: list[str] = field(default_factory=list)
     # What was lost before the body reached HTML (a shortcode, a card).
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _New:
+    """A new story waiting for its batch."""
+
+    story: Story
+    item: NewArticle
+    value: str  # the digest its import record keeps
+    losses: list[str]
+    article_id: str | None = None
+    record: ImportSource | None = None
 
 
 @dataclass
@@ -187,6 +219,8 @@ def _recorded(
 
 
 def _problem(exc: Exception) -> str:
+    if isinstance(exc, DBAPIError):
+        return f"{type(exc.orig).__name__}: {exc.orig}"
     if isinstance(exc, ProblemError):
         errors = getattr(exc, "errors", None) or []
         detail = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in errors)
@@ -221,6 +255,7 @@ class Importer:
         self.photos_by_url: dict[str, str] = {}
         self._counted: set[tuple[str, str]] = set()
         self.link_map: dict[str, str] = {}  # old URL (no scheme, no trailing /) -> new URL
+        self._new: dict[str, _New] = {}  # new stories waiting for their batch, by source id
         self._known = {
             (row.kind, row.source_id): row
             for row in session.scalars(select(ImportSource).where(ImportSource.system == system))
@@ -390,33 +425,49 @@ class Importer:
 
     # Stories.
 
-    def plan_slug(self, story: Story) -> None:
-        """Settle the story's slug before any is written, so that links between imported
-        stories can point at the new URLs."""
-        key = ("article", story.source_id)
-        if key in self.ids:
-            slug = self.session.scalar(select(Article.slug).where(Article.id == self.ids[key]))
-            story.slug = slug or story.slug
-        else:
-            base = slugify(unquote(story.slug or "") or story.headline, max_length=190)
-            slug, n = base, 1
-            while self.session.scalar(select(Article.id).where(Article.slug == slug)) or (
-                slug in self._planned
-            ):
-                n += 1
-                slug = f"{base}-{n}"
-            if n > 1:
-                story.warnings.append(f"slug {base!r} was taken: imported as {slug!r}")
-            story.slug = slug
-        self._planned.add(story.slug)
-
-    _planned: set[str]
-
     def plan(self, stories: list[Story], old_urls: dict[str, list[str]]) -> None:
-        """Slugs for every story, and the map from their old URLs to their new ones."""
-        self._planned = set()
+        """Settle every story's slug before any is written, so that links between imported
+        stories can point at the new URLs; and map their old URLs to their new ones. The
+        slugs recorded stories have and those new ones ask for are read in a few queries."""
+        recorded = [self.ids[k] for s in stories if (k := ("article", s.source_id)) in self.ids]
+        slug_of: dict[str, str] = {}
+        for chunk in _chunks(recorded):
+            rows = self.session.execute(
+                select(Article.id, Article.slug).where(Article.id.in_(chunk))
+            )
+            slug_of.update((row.id, row.slug) for row in rows)
+        bases = {
+            s.source_id: slugify(unquote(s.slug or "") or s.headline, max_length=190)
+            for s in stories
+            if ("article", s.source_id) not in self.ids
+        }
+        asked = set(bases.values())
+        taken: set[str] = set()
+        for chunk in _chunks(list(asked)):
+            taken.update(self.session.scalars(select(Article.slug).where(Article.slug.in_(chunk))))
+
+        def free(slug: str) -> bool:
+            if slug in planned:
+                return False
+            if slug in asked:
+                return slug not in taken
+            return self.session.scalar(select(Article.id).where(Article.slug == slug)) is None
+
+        planned: set[str] = set()
         for story in stories:
-            self.plan_slug(story)
+            key = ("article", story.source_id)
+            if key in self.ids:
+                story.slug = slug_of.get(self.ids[key]) or story.slug
+            else:
+                base = bases[story.source_id]
+                slug, n = base, 1
+                while not free(slug):
+                    n += 1
+                    slug = f"{base}-{n}"
+                if n > 1:
+                    story.warnings.append(f"slug {base!r} was taken: imported as {slug!r}")
+                story.slug = slug
+            planned.add(story.slug)
             for old in old_urls.get(story.source_id, []):
                 self.link_map[_url_key(old)] = f"{self.site_url}/{story.slug}/"
 
@@ -426,12 +477,16 @@ class Importer:
     def story(self, story: Story) -> None:
         kind = story.kind
         key = ("article", story.source_id)
+        if story.source_id in self._new:
+            self.write_new()  # listed twice: the second one finds the first recorded
         # The source as the export has it: not the slug settled here, nor this run's warnings.
         value = digest({k: v for k, v in asdict(story).items() if k not in ("slug", "warnings")})
         known = self._known.get(key)
         if known is not None and known.digest == value:
             self.summary.count(kind, "unchanged")
             return
+        if known is not None and self.session.get(Article, known.object_id) is None:
+            known = None  # deleted here since: made again
         for warning in story.warnings:
             self.warn(kind, story.source_id, warning)
         try:
@@ -444,21 +499,99 @@ class Importer:
             elif known is not None:
                 outcome = self._update(story, known.object_id, fields, value)
             else:
-                outcome = self._create(story, fields, value)
+                item = self._new_article(story, ArticleCreate(**fields))
+                self._new[story.source_id] = _New(story, item, value, converted.losses)
+                if len(self._new) >= BATCH:
+                    self.write_new()
+                return
         except (ProblemError, ValidationError) as exc:
             self.session.rollback()
             self._skip(kind, story.source_id, _problem(exc))
             return
-        if converted.losses:
+        self._done(story, outcome, converted.losses)
+
+    def _done(self, story: Story, outcome: str, losses: list[str]) -> None:
+        if losses:
             self.summary.losses.append(
                 {
-                    "kind": kind,
+                    "kind": story.kind,
                     "source_id": story.source_id,
                     "slug": story.slug,
-                    "notes": converted.losses,
+                    "notes": losses,
                 }
             )
-        self.summary.count(kind, outcome)
+        self.summary.count(story.kind, outcome)
+
+    def _new_article(self, story: Story, data: ArticleCreate) -> NewArticle:
+        """The story to create, and the step of the workflow that gives it its state."""
+        if story.status == "draft":
+            return NewArticle(data)
+        step = self._step(story)
+        if isinstance(step, PublishIn):
+            return NewArticle(data, publish=step)
+        return NewArticle(data, schedule=step)
+
+    def _step(self, story: Story) -> PublishIn | ScheduleIn:
+        """How a published or scheduled story reaches its state here."""
+        at = story.published_at
+        if story.status == "published" and (at is None or at <= utcnow()):
+            return PublishIn(published_at=at)
+        # Scheduled there, or published there with a time ahead: seen from then, here too.
+        return ScheduleIn.model_validate({"publish_at": at})
+
+    def write_new(self) -> None:
+        """Write the new stories waiting for their batch, in one transaction; when it fails,
+        again one by one, so that a bad story is reported and skipped and the rest land."""
+        batch, self._new = list(self._new.values()), {}
+        if not batch:
+            return
+        if len(batch) > 1:
+            try:
+                self._create(batch)
+            except (ProblemError, ValidationError, SQLAlchemyError):
+                self.session.rollback()
+            else:
+                for new in batch:
+                    self._created(new)
+                return
+        for new in batch:
+            try:
+                self._create([new])
+            except (ProblemError, ValidationError, SQLAlchemyError) as exc:
+                self.session.rollback()
+                self._skip(new.story.kind, new.story.source_id, _problem(exc))
+                continue
+            self._created(new)
+
+    def _create(self, batch: list[_New]) -> None:
+        def records(articles: list[Article]) -> list[ImportSource]:
+            rows = []
+            for new, article in zip(batch, articles, strict=True):
+                new.article_id = article.id
+                key = ("article", new.story.source_id)
+                # A story deleted here since its last import keeps its record, renewed.
+                row = self._known.get(key) or ImportSource(
+                    system=self.system,
+                    kind="article",
+                    source_id=new.story.source_id,
+                    object_id=article.id,
+                )
+                row.object_id = article.id
+                row.digest = new.value
+                row.old_path = new.story.old_path
+                row.imported_at = utcnow()
+                new.record = row
+                rows.append(row)
+            return rows
+
+        create_articles(self.session, self.who, [new.item for new in batch], also=records)
+
+    def _created(self, new: _New) -> None:
+        key = ("article", new.story.source_id)
+        assert new.article_id is not None and new.record is not None
+        self.ids[key] = new.article_id
+        self._known[key] = new.record
+        self._done(new.story, "imported", new.losses)
 
     def _fields(self, story: Story, converted: Converted) -> dict[str, Any]:
         lead = self.photo(story.lead_photo) if story.lead_photo else None
@@ -483,20 +616,9 @@ class Importer:
             converted.losses.append("body cut at 2,000 blocks")
         return fields
 
-    def _create(self, story: Story, fields: dict[str, Any], value: str) -> str:
-        data = ArticleCreate(**fields)
-        final = self._needs_workflow(story, None) is None
-        record = self._article_record(story, value if final else None)
-        with _recorded(self.session, record, Article):
-            article = create_article(self.session, self.who, data=data)
-        self._workflow(story, article, value)
-        return "imported"
-
     def _update(self, story: Story, article_id: str, fields: dict[str, Any], value: str) -> str:
         article = self.session.get(Article, article_id)
-        if article is None:  # deleted here since: made again
-            self._known.pop(("article", story.source_id), None)
-            return self._create(story, fields, value)
+        assert article is not None  # `story` makes a deleted one again
         fields.pop("slug")  # a story keeps the URL it has here
         data = ArticleUpdate(**fields)
         final = self._needs_workflow(story, article) is None
@@ -534,30 +656,22 @@ class Importer:
             return
         record = self._article_record(story, value)
         with _recorded(self.session, record):
-            if step == "publish":
-                at = story.published_at
-                if at is not None and at > utcnow():
-                    # Published there with a time ahead: seen from then, here too.
-                    schedule_article(
-                        self.session, self.who, ref=article.id, data=ScheduleIn(publish_at=at)
-                    )
-                else:
-                    publish_article(
-                        self.session, self.who, ref=article.id, data=PublishIn(published_at=at)
-                    )
-            elif step == "schedule":
-                assert story.published_at is not None
-                schedule_article(
-                    self.session,
-                    self.who,
-                    ref=article.id,
-                    data=ScheduleIn(publish_at=story.published_at),
-                )
-            else:
+            if step == "unpublish":
                 unpublish_article(self.session, self.who, ref=article.id)
+                return
+            data = self._step(story)
+            if isinstance(data, PublishIn):
+                publish_article(self.session, self.who, ref=article.id, data=data)
+            else:
+                schedule_article(self.session, self.who, ref=article.id, data=data)
 
 
 _SIZED = re.compile(r"-\d+x\d+(\.\w+)$")
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
 
 
 def _url_key(url: str) -> str:
@@ -600,4 +714,5 @@ def import_into(
     importer.plan(stories, old_urls)
     for story in stories:
         importer.story(story)
+    importer.write_new()
     return importer.summary
