@@ -223,8 +223,15 @@ class ArticleAuthor(SQLModel, table=True):
     )
     position: int = Field(default=0)
     role: str = Field(default="author", max_length=50)
+    # The article's `published_at`, kept equal to it by the database (triggers made by a
+    # migration): an author's list reads its index in order. No writer sets it.
+    published_at: datetime | None = _time(nullable=True)
 
-    __table_args__ = (Index("ix_article_author_author_id", "author_id", "article_id"),)
+    __table_args__ = (
+        Index(
+            "ix_article_author_author_id_published_at", "author_id", "published_at", "article_id"
+        ),
+    )
 
 
 class ArticleTag(SQLModel, table=True):
@@ -239,8 +246,13 @@ class ArticleTag(SQLModel, table=True):
         primary_key=True, max_length=40, sa_column_args=[ForeignKey("tag.id", ondelete="CASCADE")]
     )
     position: int = Field(default=0)
+    # The article's `published_at`, kept equal to it by the database (triggers made by a
+    # migration): a tag's list reads its index in order. No writer sets it.
+    published_at: datetime | None = _time(nullable=True)
 
-    __table_args__ = (Index("ix_article_tag_tag_id", "tag_id", "article_id"),)
+    __table_args__ = (
+        Index("ix_article_tag_tag_id_published_at", "tag_id", "published_at", "article_id"),
+    )
 
 
 class RelatedLink(SQLModel, table=True):

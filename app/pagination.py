@@ -29,6 +29,13 @@ MAX_LIMIT = 100
 class SortKey:
     column: Any
     descending: bool = True
+    # The attribute of a row's entity that holds the key, when the ordering sorts on
+    # another table's copy of it (a link table's `article_id` for the article's `id`).
+    attribute: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.attribute or self.column.key
 
 
 @dataclass(frozen=True)
@@ -162,7 +169,7 @@ def fetch_page(
         last = found[-1]
         entity = last[0] if whole else last
         next_values = [
-            last[-1] if score is not None and k.column is score else getattr(entity, k.column.key)
+            last[-1] if score is not None and k.column is score else getattr(entity, k.name)
             for k in ordering.keys
         ]
     if score is not None and not rows:

@@ -58,16 +58,73 @@ class ArticleFilters:
     q: SearchQuery | None = None
 
 
-def _filtered(filters: ArticleFilters, viewer: Viewer, order: str) -> Any:
+def _link_walk(filters: ArticleFilters, order: str) -> tuple[Any, Any] | None:
+    """For a list of one author's or one tag's stories in publication order: the link
+    table to walk and the condition naming its author or tag, else None.
+
+    The link rows carry their article's `published_at` (kept by the database), so the
+    list reads the link's index in order, (author_id | tag_id, published_at, article_id),
+    and a deep page costs what the first one does; joining the link to the article and
+    sorting by the article's time makes the planner walk every article instead.
+    """
+    if order not in ("newest", "oldest") or filters.q is not None:
+        return None
+    if filters.author:
+        return ArticleAuthor, ArticleAuthor.author_id == _one_id(Author, filters.author)
+    if filters.tag_groups and len(filters.tag_groups[0]) == 1:
+        return ArticleTag, ArticleTag.tag_id == _one_id(Tag, filters.tag_groups[0][0])
+    return None
+
+
+def _one_id(model: Any, ref: str) -> Any:
+    # One value, so that the index is read for it in order (an IN would be a join). Should
+    # one row's slug be another's id, the id wins, as it does for a ref in the path.
+    return (
+        select(model.id)
+        .where(by_ref(model, ref))
+        .order_by((model.id == ref).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _link_ordering(link: Any, order: str) -> Ordering:
+    # The same name and values as the article's ordering: a cursor continues either.
+    descending = order == "newest"
+    return Ordering(
+        order,
+        (
+            SortKey(link.published_at, descending),
+            SortKey(link.article_id, descending, attribute="id"),
+        ),
+    )
+
+
+def _filtered(filters: ArticleFilters, viewer: Viewer, order: str) -> tuple[Any, Ordering]:
+    """The statement of a list (the articles `viewer` may see that match `filters`) and
+    the keyset ordering to page it by; for `order="relevance"` the ordering is the
+    updated one, which the caller replaces."""
     stmt = select(Article).where(visible_articles(viewer))
+    ordering = ORDERINGS.get(order, ORDERINGS["updated"])
+    tag_groups = filters.tag_groups
+    # The column a publication time filter reads: the walked link's copy when there is one.
+    published_at: Any = Article.published_at
+    walk = _link_walk(filters, order)
+    if walk is not None:
+        link, condition = walk
+        stmt = stmt.join_from(link, Article, Article.id == link.article_id).where(condition)
+        ordering = _link_ordering(link, order)
+        published_at = link.published_at
+        if link is ArticleTag:
+            tag_groups = tag_groups[1:]
     if order not in ("updated", "relevance"):
         # Drafts have no publication time; a preview reader finds them with order=updated.
-        stmt = stmt.where(Article.published_at.is_not(None))
+        stmt = stmt.where(published_at.is_not(None))
     if filters.section:
         stmt = stmt.where(
             Article.section_id.in_(select(Section.id).where(by_ref(Section, filters.section)))
         )
-    for group in filters.tag_groups:
+    for group in tag_groups:
         stmt = stmt.where(
             Article.id.in_(
                 select(ArticleTag.article_id)
@@ -75,7 +132,7 @@ def _filtered(filters: ArticleFilters, viewer: Viewer, order: str) -> Any:
                 .where(or_(Tag.slug.in_(group), Tag.id.in_(group)))
             )
         )
-    if filters.author:
+    if filters.author and (walk is None or walk[0] is not ArticleAuthor):
         stmt = stmt.where(
             Article.id.in_(
                 select(ArticleAuthor.article_id)
@@ -88,12 +145,12 @@ def _filtered(filters: ArticleFilters, viewer: Viewer, order: str) -> Any:
     if filters.language:
         stmt = stmt.where(Article.language == filters.language)
     if filters.published_after:
-        stmt = stmt.where(Article.published_at > filters.published_after)
+        stmt = stmt.where(published_at > filters.published_after)
     if filters.published_before:
-        stmt = stmt.where(Article.published_at < filters.published_before)
+        stmt = stmt.where(published_at < filters.published_before)
     if filters.updated_since:
         stmt = stmt.where(Article.updated_at >= filters.updated_since)
-    return stmt
+    return stmt, ordering
 
 
 def list_articles(
@@ -101,9 +158,9 @@ def list_articles(
 ) -> Page:
     """One page of the articles `viewer` may see, filtered and in keyset order; with a
     search query, only those matching it, and `order="relevance"` ranks them."""
-    stmt = _filtered(filters, viewer, order)
+    stmt, ordering = _filtered(filters, viewer, order)
     if filters.q is None:
-        return paginate(session, stmt, ORDERINGS[order], page)
+        return paginate(session, stmt, ordering, page)
     # A search may match most of the table: rank and sort the matches by their keys alone,
     # then load the page's whole rows (sorting whole rows, bodies and all, costs twice as
     # much on SQLite).
@@ -115,7 +172,7 @@ def list_articles(
     if order == "relevance":
         result = _by_relevance(session, stmt, filters.q, page)
     else:
-        result = paginate(session, stmt, ORDERINGS[order], page)
+        result = paginate(session, stmt, ordering, page)
     _load_rest(session, result.items)
     return result
 
