@@ -10,13 +10,13 @@ from urllib.parse import urlencode
 
 import orjson
 from fastapi import Depends, Query, Request
-from sqlalchemy import Float, Integer, Select, literal, tuple_
+from sqlalchemy import Float, Integer, Select, func, literal, select, text, tuple_
 
 from app import lastmod
 from app.config import get_settings
 from app.contract import conform
 from app.db import UTCDateTime
-from app.errors import InvalidParameter
+from app.errors import CountTooLarge, InvalidParameter
 from app.etags import etag
 from app.responses import JSONResponse
 from app.served import count_served
@@ -122,7 +122,10 @@ def _page_params(
     ] = None,
     count: Annotated[
         Literal["exact", "estimate"] | None,
-        Query(description="Fill `meta.total`: `exact`, or `estimate` (cheap at any size)."),
+        Query(
+            description="Fill `meta.total`: `exact` (up to 100,000; a longer list is a 400 "
+            "`count-too-large`), or `estimate` (cheap at any size)."
+        ),
     ] = None,
 ) -> PageParams:
     return PageParams(limit=limit, cursor=cursor, count=count)
@@ -283,14 +286,39 @@ def envelope(
     return JSONResponse(body, headers=headers)
 
 
-def count_rows(session: Any, stmt: Select[Any], mode: Literal["exact", "estimate"]) -> int:
-    """`meta.total`: exact, or the query planner's estimate where the database has one."""
-    from sqlalchemy import func, select, text
+# `count=exact` counts row by row up to this many, and refuses a longer list.
+COUNT_LIMIT = 100_000
+# `count=estimate` is exact up to this many, then the planner's estimate.
+ESTIMATE_EXACT_UP_TO = 1_000
 
-    bind = session.get_bind()
-    if mode == "estimate" and bind.dialect.name == "postgresql":
-        compiled = stmt.compile(bind, compile_kwargs={"literal_binds": True})
-        plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar_one()
-        return int(plan[0]["Plan"]["Plan Rows"])
-    # SQLite has no planner estimate; an embedded database is small enough to count.
-    return int(session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())))
+
+def count_rows(session: Any, stmt: Select[Any], mode: Literal["exact", "estimate"]) -> int:
+    """`meta.total` of the list `stmt` selects.
+
+    `exact`: the number of rows, when at most COUNT_LIMIT; above that CountTooLarge (a
+    400 telling the client to ask for the estimate), so that no request counts a million
+    rows. `estimate` on PostgreSQL: exact up to ESTIMATE_EXACT_UP_TO rows, else the
+    planner's estimate, never less than that (a planner may guess a handful for
+    thousands); SQLite has no planner estimate, and counts: an embedded database is
+    small enough.
+    """
+    rows = stmt.order_by(None).with_only_columns(literal(1), maintain_column_froms=True)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if mode == "exact":
+        found = _count_up_to(session, rows, COUNT_LIMIT)
+        if found > COUNT_LIMIT:
+            raise CountTooLarge(COUNT_LIMIT)
+        return found
+    if not postgresql:
+        return int(session.scalar(select(func.count()).select_from(rows.subquery())))
+    found = _count_up_to(session, rows, ESTIMATE_EXACT_UP_TO)
+    if found <= ESTIMATE_EXACT_UP_TO:
+        return found
+    compiled = rows.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar_one()
+    return max(int(plan[0]["Plan"]["Plan Rows"]), ESTIMATE_EXACT_UP_TO + 1)
+
+
+def _count_up_to(session: Any, rows: Select[Any], limit: int) -> int:
+    """How many rows `rows` selects, counting no further than `limit + 1`."""
+    return int(session.scalar(select(func.count()).select_from(rows.limit(limit + 1).subquery())))

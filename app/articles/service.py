@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -165,10 +165,6 @@ def list_articles(
     # then load the page's whole rows (sorting whole rows, bodies and all, costs twice as
     # much on SQLite).
     stmt = search_index.matching(session, stmt, filters.q).options(_KEYS_ONLY)
-    if page.count:
-        # No planner estimates text matches well (PostgreSQL guesses a handful for
-        # thousands); counting them costs about what ranking them does.
-        page = replace(page, count="exact")
     if order == "relevance":
         result = _by_relevance(session, stmt, filters.q, page)
     else:
