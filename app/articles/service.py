@@ -32,7 +32,7 @@ from app.pagination import (
 )
 from app.search import index as search_index
 from app.search.query import SearchQuery
-from app.visibility import Viewer, visible_articles, visible_photos
+from app.visibility import Viewer, published_by, visible_articles, visible_photos
 
 ORDERINGS = {
     "newest": Ordering("newest", (SortKey(Article.published_at), SortKey(Article.id))),
@@ -112,7 +112,9 @@ def _filtered(filters: ArticleFilters, viewer: Viewer, order: str) -> tuple[Any,
     walk = _link_walk(filters, order)
     if walk is not None:
         link, condition = walk
-        stmt = stmt.join_from(link, Article, Article.id == link.article_id).where(condition)
+        stmt = stmt.join_from(link, Article, Article.id == link.article_id).where(
+            condition, published_by(viewer, link.published_at)
+        )
         ordering = _link_ordering(link, order)
         published_at = link.published_at
         if link is ArticleTag:
