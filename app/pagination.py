@@ -51,14 +51,21 @@ class Ordering:
     def apply(self, stmt: Select[Any], cursor: list[Any] | None) -> Select[Any]:
         """Order `stmt` and, given a cursor, start strictly after the row it names."""
         if cursor is not None:
-            columns = tuple_(*(k.column for k in self.keys))
-            # Bind each value with its column's type, so that times compare as stored.
-            pairs = zip(self.keys, cursor, strict=True)
-            values = tuple_(*(literal(v, k.column.type) for k, v in pairs))
-            # Every ordering runs in one direction, so a row-value comparison is exact
-            # and lets both databases walk the matching index.
-            stmt = stmt.where(columns < values if self.keys[0].descending else columns > values)
+            stmt = stmt.where(self.after(cursor))
         return stmt.order_by(*self.order_by())
+
+    def after(self, values: Sequence[Any], *, inclusive: bool = False) -> Any:
+        """SQL condition: the rows this ordering puts after the one with these key values
+        (or at it too, `inclusive`)."""
+        columns = tuple_(*(k.column for k in self.keys))
+        # Bind each value with its column's type, so that times compare as stored.
+        pairs = zip(self.keys, values, strict=True)
+        bound = tuple_(*(literal(v, k.column.type) for k, v in pairs))
+        # Every ordering runs in one direction, so a row-value comparison is exact and
+        # lets both databases walk the matching index.
+        if self.keys[0].descending:
+            return columns <= bound if inclusive else columns < bound
+        return columns >= bound if inclusive else columns > bound
 
 
 def encode_cursor(ordering: Ordering, values: Sequence[Any]) -> str:
@@ -86,6 +93,18 @@ def decode_cursor(ordering: Ordering, cursor: str) -> list[Any]:
         except (TypeError, ValueError):
             raise InvalidParameter("cursor", "not a cursor this API issued") from None
     return values
+
+
+def cursor_order(cursor: str) -> str | None:
+    """The name of the ordering a cursor says it continues, or None if it is unreadable
+    (`decode_cursor` then says why)."""
+    try:
+        payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError):
+        return None
+    if isinstance(payload, list) and payload and isinstance(payload[0], str):
+        return payload[0]
+    return None
 
 
 def _cursor_value(column_type: Any, value: Any) -> Any:

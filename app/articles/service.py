@@ -2,8 +2,8 @@
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -28,6 +28,10 @@ from app.pagination import (
     Page,
     PageParams,
     SortKey,
+    count_rows,
+    cursor_order,
+    decode_cursor,
+    fetch_page,
     paginate,
 )
 from app.search import index as search_index
@@ -183,13 +187,63 @@ def _load_rest(session: Session, articles: Sequence[Article]) -> None:
         session.execute(select(Article).where(Article.id.in_([a.id for a in articles]))).all()
 
 
+# `order=relevance` ranks the RANK_WINDOW most recently updated matches, and lists every
+# older match after them, most recently updated first. Ranking every match of a word that
+# most stories hold reads and scores each of them for every page (1.4 s for one word in
+# 250,000 stories); the window bounds that work at any size of archive.
+RANK_WINDOW = 1000
+
+# The boundary of a window that holds every match: before any update time.
+_EVERYTHING = [datetime(1970, 1, 1, tzinfo=UTC), ""]
+
+
 def _by_relevance(session: Session, stmt: Any, query: SearchQuery, page: PageParams) -> Page:
-    # The cursor carries the score and the id of the last row: best first, the id breaking
-    # ties. Its order's name carries the query's fingerprint, so that a cursor only
-    # continues the search that made it.
+    # Two cursor forms, each naming the query's fingerprint, so that a cursor only
+    # continues the search that made it. In the window, `relevance:` carries the window's
+    # boundary (the update time and id of its oldest match, fixed by the first page) and
+    # then the score and id of the last row: best first, the id breaking ties. After it,
+    # `relevance-rest:` carries the update time and id of the last row.
     score = search_index.score(session, query)
-    ordering = Ordering(f"relevance:{query.fingerprint}", (SortKey(score), SortKey(Article.id)))
-    return paginate(session, stmt, ordering, page, score=score)
+    updated = ORDERINGS["updated"]
+    ranked = Ordering(f"relevance:{query.fingerprint}", (SortKey(score), SortKey(Article.id)))
+    carried = Ordering(ranked.name, (*updated.keys, *ranked.keys))
+    rest = Ordering(f"relevance-rest:{query.fingerprint}", updated.keys)
+    if page.cursor and cursor_order(page.cursor) == rest.name:
+        return paginate(session, stmt, rest, page)
+    last = None
+    if page.cursor:
+        values = decode_cursor(carried, page.cursor)
+        boundary, last = values[:2], values[2:]
+    else:
+        boundary = _window_boundary(session, stmt)
+    in_window = stmt
+    if boundary != _EVERYTHING:
+        # The rows the updated order puts at or before the boundary.
+        newer = Ordering("", tuple(SortKey(k.column, not k.descending) for k in updated.keys))
+        in_window = in_window.where(newer.after(boundary, inclusive=True))
+    if last is not None:
+        in_window = in_window.where(ranked.after(last))
+    result = fetch_page(session, in_window, ranked, replace(page, cursor=None), score=score)
+    if result.next_values:
+        result.next_values = [*boundary, *result.next_values]
+        result.ordering = carried
+    elif boundary != _EVERYTHING:
+        # Older matches follow the window (there were when the first page was read).
+        result.next_values = list(boundary)
+        result.ordering = rest
+    if page.count:
+        result.total = count_rows(session, stmt, page.count)
+    return result
+
+
+def _window_boundary(session: Session, stmt: Any) -> list[Any]:
+    """The update time and id of the RANK_WINDOW-th most recently updated row of `stmt`
+    when more rows follow it, else _EVERYTHING: the window holds every row."""
+    keys = stmt.with_only_columns(Article.updated_at, Article.id, maintain_column_froms=True)
+    edge = session.execute(
+        keys.order_by(*ORDERINGS["updated"].order_by()).offset(RANK_WINDOW - 1).limit(2)
+    ).all()
+    return list(edge[0]) if len(edge) == 2 else _EVERYTHING
 
 
 def search_snippets(
