@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -163,6 +163,15 @@ class Photo(SQLModel, table=True):
     created_at: datetime = _time(default=True)
     updated_at: datetime = _time(default=True)
 
+    # The sync log reads photos in the order they changed.
+    __table_args__ = (Index("ix_photo_updated_at_id", "updated_at", "id"),)
+
+
+# Stories whose publication or embargo's end came after their last save: the sync log
+# reads each such change in its own order (app/sync/service.py).
+_PUBLISHED_AFTER_SAVE = text("published_at > updated_at")
+_EMBARGO_AFTER_SAVE = text("embargo_until > updated_at")
+
 
 class Article(SQLModel, table=True):
     __tablename__ = "article"
@@ -203,6 +212,20 @@ class Article(SQLModel, table=True):
         Index("ix_article_language_published_at", "language", "published_at", "id"),
         # Sync finds stories whose embargo has just ended.
         Index("ix_article_embargo_until", "embargo_until"),
+        Index(
+            "ix_article_published_after_save",
+            "published_at",
+            "id",
+            postgresql_where=_PUBLISHED_AFTER_SAVE,
+            sqlite_where=_PUBLISHED_AFTER_SAVE,
+        ),
+        Index(
+            "ix_article_embargo_after_save",
+            "embargo_until",
+            "id",
+            postgresql_where=_EMBARGO_AFTER_SAVE,
+            sqlite_where=_EMBARGO_AFTER_SAVE,
+        ),
     )
 
 
