@@ -22,6 +22,7 @@ PROBLEM_BASE = "/problems/"
 PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "bad-request": (400, "Bad request"),
     "invalid-parameter": (400, "Invalid parameter"),
+    "count-too-large": (400, "Too many to count"),
     "malformed-json": (400, "Malformed JSON"),
     "invalid-idempotency-key": (400, "Invalid Idempotency-Key"),
     "unauthorized": (401, "Unauthorized"),
@@ -72,6 +73,20 @@ class InvalidParameter(ProblemError):
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+class CountTooLarge(ProblemError):
+    """`count=exact` on a list longer than the server counts row by row."""
+
+    code = "count-too-large"
+    title = "Too many to count"
+
+    def __init__(self, limit: int) -> None:
+        message = (
+            f"more than {limit:,} items match: too many to count exactly; "
+            "ask with count=estimate instead"
+        )
+        super().__init__(f"count: {message}", errors=[{"field": "count", "message": message}])
 
 
 class NotFound(ProblemError):

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -163,6 +163,15 @@ class Photo(SQLModel, table=True):
     created_at: datetime = _time(default=True)
     updated_at: datetime = _time(default=True)
 
+    # The sync log reads photos in the order they changed.
+    __table_args__ = (Index("ix_photo_updated_at_id", "updated_at", "id"),)
+
+
+# Stories whose publication or embargo's end came after their last save: the sync log
+# reads each such change in its own order (app/sync/service.py).
+_PUBLISHED_AFTER_SAVE = text("published_at > updated_at")
+_EMBARGO_AFTER_SAVE = text("embargo_until > updated_at")
+
 
 class Article(SQLModel, table=True):
     __tablename__ = "article"
@@ -203,6 +212,20 @@ class Article(SQLModel, table=True):
         Index("ix_article_language_published_at", "language", "published_at", "id"),
         # Sync finds stories whose embargo has just ended.
         Index("ix_article_embargo_until", "embargo_until"),
+        Index(
+            "ix_article_published_after_save",
+            "published_at",
+            "id",
+            postgresql_where=_PUBLISHED_AFTER_SAVE,
+            sqlite_where=_PUBLISHED_AFTER_SAVE,
+        ),
+        Index(
+            "ix_article_embargo_after_save",
+            "embargo_until",
+            "id",
+            postgresql_where=_EMBARGO_AFTER_SAVE,
+            sqlite_where=_EMBARGO_AFTER_SAVE,
+        ),
     )
 
 
@@ -223,8 +246,15 @@ class ArticleAuthor(SQLModel, table=True):
     )
     position: int = Field(default=0)
     role: str = Field(default="author", max_length=50)
+    # The article's `published_at`, kept equal to it by the database (triggers made by a
+    # migration): an author's list reads its index in order. No writer sets it.
+    published_at: datetime | None = _time(nullable=True)
 
-    __table_args__ = (Index("ix_article_author_author_id", "author_id", "article_id"),)
+    __table_args__ = (
+        Index(
+            "ix_article_author_author_id_published_at", "author_id", "published_at", "article_id"
+        ),
+    )
 
 
 class ArticleTag(SQLModel, table=True):
@@ -239,8 +269,13 @@ class ArticleTag(SQLModel, table=True):
         primary_key=True, max_length=40, sa_column_args=[ForeignKey("tag.id", ondelete="CASCADE")]
     )
     position: int = Field(default=0)
+    # The article's `published_at`, kept equal to it by the database (triggers made by a
+    # migration): a tag's list reads its index in order. No writer sets it.
+    published_at: datetime | None = _time(nullable=True)
 
-    __table_args__ = (Index("ix_article_tag_tag_id", "tag_id", "article_id"),)
+    __table_args__ = (
+        Index("ix_article_tag_tag_id_published_at", "tag_id", "published_at", "article_id"),
+    )
 
 
 class RelatedLink(SQLModel, table=True):

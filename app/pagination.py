@@ -10,13 +10,13 @@ from urllib.parse import urlencode
 
 import orjson
 from fastapi import Depends, Query, Request
-from sqlalchemy import Float, Integer, Select, literal, tuple_
+from sqlalchemy import Float, Integer, Select, func, literal, select, text, tuple_
 
 from app import lastmod
 from app.config import get_settings
 from app.contract import conform
 from app.db import UTCDateTime
-from app.errors import InvalidParameter
+from app.errors import CountTooLarge, InvalidParameter
 from app.etags import etag
 from app.responses import JSONResponse
 from app.served import count_served
@@ -29,6 +29,13 @@ MAX_LIMIT = 100
 class SortKey:
     column: Any
     descending: bool = True
+    # The attribute of a row's entity that holds the key, when the ordering sorts on
+    # another table's copy of it (a link table's `article_id` for the article's `id`).
+    attribute: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.attribute or self.column.key
 
 
 @dataclass(frozen=True)
@@ -44,14 +51,21 @@ class Ordering:
     def apply(self, stmt: Select[Any], cursor: list[Any] | None) -> Select[Any]:
         """Order `stmt` and, given a cursor, start strictly after the row it names."""
         if cursor is not None:
-            columns = tuple_(*(k.column for k in self.keys))
-            # Bind each value with its column's type, so that times compare as stored.
-            pairs = zip(self.keys, cursor, strict=True)
-            values = tuple_(*(literal(v, k.column.type) for k, v in pairs))
-            # Every ordering runs in one direction, so a row-value comparison is exact
-            # and lets both databases walk the matching index.
-            stmt = stmt.where(columns < values if self.keys[0].descending else columns > values)
+            stmt = stmt.where(self.after(cursor))
         return stmt.order_by(*self.order_by())
+
+    def after(self, values: Sequence[Any], *, inclusive: bool = False) -> Any:
+        """SQL condition: the rows this ordering puts after the one with these key values
+        (or at it too, `inclusive`)."""
+        columns = tuple_(*(k.column for k in self.keys))
+        # Bind each value with its column's type, so that times compare as stored.
+        pairs = zip(self.keys, values, strict=True)
+        bound = tuple_(*(literal(v, k.column.type) for k, v in pairs))
+        # Every ordering runs in one direction, so a row-value comparison is exact and
+        # lets both databases walk the matching index.
+        if self.keys[0].descending:
+            return columns <= bound if inclusive else columns < bound
+        return columns >= bound if inclusive else columns > bound
 
 
 def encode_cursor(ordering: Ordering, values: Sequence[Any]) -> str:
@@ -79,6 +93,18 @@ def decode_cursor(ordering: Ordering, cursor: str) -> list[Any]:
         except (TypeError, ValueError):
             raise InvalidParameter("cursor", "not a cursor this API issued") from None
     return values
+
+
+def cursor_order(cursor: str) -> str | None:
+    """The name of the ordering a cursor says it continues, or None if it is unreadable
+    (`decode_cursor` then says why)."""
+    try:
+        payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError):
+        return None
+    if isinstance(payload, list) and payload and isinstance(payload[0], str):
+        return payload[0]
+    return None
 
 
 def _cursor_value(column_type: Any, value: Any) -> Any:
@@ -115,7 +141,10 @@ def _page_params(
     ] = None,
     count: Annotated[
         Literal["exact", "estimate"] | None,
-        Query(description="Fill `meta.total`: `exact`, or `estimate` (cheap at any size)."),
+        Query(
+            description="Fill `meta.total`: `exact` (up to 100,000; a longer list is a 400 "
+            "`count-too-large`), or `estimate` (cheap at any size)."
+        ),
     ] = None,
 ) -> PageParams:
     return PageParams(limit=limit, cursor=cursor, count=count)
@@ -162,7 +191,7 @@ def fetch_page(
         last = found[-1]
         entity = last[0] if whole else last
         next_values = [
-            last[-1] if score is not None and k.column is score else getattr(entity, k.column.key)
+            last[-1] if score is not None and k.column is score else getattr(entity, k.name)
             for k in ordering.keys
         ]
     if score is not None and not rows:
@@ -182,7 +211,7 @@ def paginate(
     """One page of `stmt` and, when the client asked with `count=`, the total."""
     page = fetch_page(session, stmt, ordering, params, rows=rows, score=score)
     if params.count:
-        page.total = count_rows(session, stmt, params.count)
+        page.total = count_rows(session, stmt, params.count, ordering=ordering)
     return page
 
 
@@ -276,14 +305,50 @@ def envelope(
     return JSONResponse(body, headers=headers)
 
 
-def count_rows(session: Any, stmt: Select[Any], mode: Literal["exact", "estimate"]) -> int:
-    """`meta.total`: exact, or the query planner's estimate where the database has one."""
-    from sqlalchemy import func, select, text
+# `count=exact` counts row by row up to this many, and refuses a longer list.
+COUNT_LIMIT = 100_000
+# `count=estimate` is exact up to this many, then the planner's estimate.
+ESTIMATE_EXACT_UP_TO = 200
 
-    bind = session.get_bind()
-    if mode == "estimate" and bind.dialect.name == "postgresql":
-        compiled = stmt.compile(bind, compile_kwargs={"literal_binds": True})
-        plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar_one()
-        return int(plan[0]["Plan"]["Plan Rows"])
-    # SQLite has no planner estimate; an embedded database is small enough to count.
-    return int(session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())))
+
+def count_rows(
+    session: Any,
+    stmt: Select[Any],
+    mode: Literal["exact", "estimate"],
+    *,
+    ordering: Ordering | None = None,
+) -> int:
+    """`meta.total` of the list `stmt` selects.
+
+    `exact`: the number of rows, when at most COUNT_LIMIT; above that CountTooLarge (a
+    400 telling the client to ask for the estimate), so that no request counts a million
+    rows. `estimate` on PostgreSQL: exact up to ESTIMATE_EXACT_UP_TO rows, else the
+    planner's estimate, never less than that (a planner may guess a handful for
+    thousands); SQLite has no planner estimate, and counts: an embedded database is
+    small enough.
+
+    Given the list's `ordering`, the estimate's short count walks the index the list's
+    pages walk (a plan that finds its first rows at once), not a scan of the whole table;
+    the exact count leaves the plan to the database.
+    """
+    rows = stmt.order_by(None).with_only_columns(literal(1), maintain_column_froms=True)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if mode == "exact":
+        found = _count_up_to(session, rows, COUNT_LIMIT)
+        if found > COUNT_LIMIT:
+            raise CountTooLarge(COUNT_LIMIT)
+        return found
+    if not postgresql:
+        return int(session.scalar(select(func.count()).select_from(rows.subquery())))
+    first = rows.order_by(*ordering.order_by()) if ordering is not None else rows
+    found = _count_up_to(session, first, ESTIMATE_EXACT_UP_TO)
+    if found <= ESTIMATE_EXACT_UP_TO:
+        return found
+    compiled = rows.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar_one()
+    return max(int(plan[0]["Plan"]["Plan Rows"]), ESTIMATE_EXACT_UP_TO + 1)
+
+
+def _count_up_to(session: Any, rows: Select[Any], limit: int) -> int:
+    """How many rows `rows` selects, counting no further than `limit + 1`."""
+    return int(session.scalar(select(func.count()).select_from(rows.limit(limit + 1).subquery())))

@@ -182,6 +182,13 @@ def visible_articles(viewer: Viewer, model: Any = Article) -> ColumnElement[bool
     return _visible(viewer, _article(model, viewer.now))
 
 
+def published_by(viewer: Viewer, column: Any) -> ColumnElement[bool]:
+    """SQL condition on a copy of an article's `published_at` (a link table's) that every
+    article `visible_articles` lets `viewer` see passes: it narrows nothing, and lets a list
+    that walks the copy's index start at the present, not at the scheduled stories."""
+    return true() if viewer.preview else column <= viewer.now
+
+
 def known_articles(viewer: Viewer, model: Any = Article) -> ColumnElement[bool]:
     """SQL condition for the articles `viewer` hears of in the sync log: those it may see
     (upserts), and those it may have been shown before that it may not see now (a

@@ -11,7 +11,18 @@ from sqlmodel import Session, select
 
 from app import migrate
 from app.db import make_engine, metadata
-from app.models import Deletion, DeletionTag, Event, Photo, Section, Tag
+from app.models import (
+    Article,
+    ArticleAuthor,
+    ArticleTag,
+    Author,
+    Deletion,
+    DeletionTag,
+    Event,
+    Photo,
+    Section,
+    Tag,
+)
 from app.search.index import include_object
 from tests.conftest import TEST_DATABASE_URL, fresh_database
 
@@ -136,5 +147,42 @@ def test_hosts_migrating_at_once_all_succeed(tmp_path):
     try:
         with engine.connect() as conn:
             assert migrate.current_revision(conn) == migrate.head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_links_get_their_article_time_when_the_column_is_added(tmp_path):
+    url = _scratch_url(tmp_path)
+    migrate.upgrade(url, "5b1e7c3a9d20")  # before links kept their article's time
+    engine = make_engine(url)
+    at = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    try:
+        with Session(engine) as session:
+            session.add(Tag(id="tag_1", slug="scoop", name="Scoop"))
+            session.add(Author(id="aut_1", slug="desk", name="Desk"))
+            session.add(Article(id="art_1", slug="one", headline="One", published_at=at))
+            session.add(Article(id="art_2", slug="two", headline="Two"))  # a draft
+            session.commit()
+        with engine.begin() as conn:
+            for article_id in ("art_1", "art_2"):
+                conn.execute(
+                    text(
+                        "INSERT INTO article_tag (article_id, tag_id, position)"
+                        " VALUES (:a, 'tag_1', 0)"
+                    ),
+                    {"a": article_id},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO article_author (article_id, author_id, position, role)"
+                        " VALUES (:a, 'aut_1', 0, 'author')"
+                    ),
+                    {"a": article_id},
+                )
+        migrate.upgrade(url)
+        with Session(engine) as session:
+            for link in (ArticleTag, ArticleAuthor):
+                times = dict(session.exec(select(link.article_id, link.published_at)).all())
+                assert times == {"art_1": at, "art_2": None}
     finally:
         engine.dispose()

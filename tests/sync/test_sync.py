@@ -288,3 +288,37 @@ async def test_query_count_is_constant_per_page(engine, client, session):
         counts.append(len(statements))
     assert counts[0] == counts[1]
     assert counts[1] <= 25
+
+
+async def test_articles_come_in_change_order_whichever_time_changed_last(client, session):
+    # The change time is the latest of the save, the publication and the embargo's end
+    # once passed: stories of each kind, interleaved in time, each once, in that order.
+    def t(minutes: int):
+        return BASE + timedelta(minutes=minutes)
+
+    saved = make_article(session, published_at=t(1), first_published_at=t(1), **at(5))
+    published = make_article(session, published_at=t(8), first_published_at=t(8), **at(2))
+    embargoed = make_article(session, published_at=t(1), embargo_until=t(6), **at(3))
+    tie = make_article(session, published_at=t(7), embargo_until=t(7), **at(4))
+    both = make_article(session, published_at=t(9), embargo_until=t(4), **at(3))
+    later = make_article(session, published_at=t(2), embargo_until=t(10), **at(1))
+    expected = [
+        (saved.id, t(5)),
+        (embargoed.id, t(6)),
+        (tie.id, t(7)),
+        (published.id, t(8)),
+        (both.id, t(9)),
+        (later.id, t(10)),
+    ]
+    body = await sync(client, limit=100)
+    got = [(i["id"], i["at"]) for i in body["data"] if i["type"] == "article"]
+    assert got == [(id_, when.isoformat().replace("+00:00", "Z")) for id_, when in expected]
+    # Two to a page, the same order across cursors.
+    paged, cursor = [], None
+    while True:
+        page = await sync(client, cursor, limit=2)
+        paged += [i["id"] for i in page["data"] if i["type"] == "article"]
+        if not page["data"]:
+            break
+        cursor = page["meta"]["next_cursor"]
+    assert paged == [id_ for id_, _ in expected]
