@@ -18,8 +18,10 @@ from app.editorial import Editor
 from app.importers.apply import Importer, Story, import_into
 from app.models import (
     Article,
+    ArticleAuthor,
     ArticleRevision,
     ArticleStatus,
+    ArticleTag,
     AuditEvent,
     ContentState,
     Event,
@@ -169,6 +171,10 @@ async def test_a_bulk_story_is_what_the_api_makes(
     actions = {"publish": ["create", "publish"], "schedule": ["create", "schedule"]}
     assert [r[1] for r in bulk_traces["revisions"]] == actions.get(step, ["create"])
     assert _without_moments(bulk_traces) == _same_but_names(api_traces, api, bulk)
+    # Its tag and author rows carry its publication time, as the lists read them.
+    for link in (ArticleTag, ArticleAuthor):
+        times = session.scalars(select(link.published_at).where(link.article_id == bulk.id))
+        assert set(times) == {bulk.published_at}
 
 
 def test_a_batch_moves_the_content_generation_once(session: Session) -> None:
