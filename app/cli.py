@@ -51,8 +51,12 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
     fast = importlib.util.find_spec("uvloop") and importlib.util.find_spec("httptools")
     stop_worker = None
     if settings.events_worker and not reload:
-        # One delivery worker for the whole server, beside the request workers. It imports
-        # what it needs on its own thread, so the request workers start at once.
+        # One delivery worker for the whole server, beside the request workers. With
+        # several, it imports what it needs on its own thread, so they start at once; with
+        # one, this process also imports the app, and two threads importing the same
+        # packages at once can see one half-initialised, so it imports here first.
+        if count == 1:
+            import app.webhooks.worker  # noqa: F401
         stop_worker = _delivery_in_thread()
     try:
         uvicorn.run(
