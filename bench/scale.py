@@ -168,6 +168,7 @@ class Case:
     statuses: dict[int, int] = field(default_factory=dict)
     slowest: tuple[float, str] = (0.0, "")
     note: str = ""
+    misses: int | None = None  # render-cache misses while it ran
 
     def record(self, url: str, seconds: float, status: int) -> None:
         self.latencies.append(seconds)
@@ -190,6 +191,7 @@ class Case:
             "p99_ms": round(self.percentile(99), 2),
             "max_ms": round(max(self.latencies, default=0) * 1000, 2),
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "render_cache_misses": self.misses,
             "slowest_url": self.slowest[1],
             "note": self.note,
         }
@@ -209,6 +211,7 @@ def run_case(
     case = Case(name, kind)
     if warm:
         client.get(urls(0))
+    misses = render_misses(client)
     deadline = time.monotonic() + CASE_SECONDS
     for i in range(requests):
         if time.monotonic() > deadline:
@@ -217,14 +220,17 @@ def run_case(
         started = time.perf_counter()
         response = client.get(url)
         case.record(url, time.perf_counter() - started, response.status_code)
+    case.misses = int(render_misses(client) - misses)
     say(f"  {name}: p50 {case.percentile(50):.1f} ms, p99 {case.percentile(99):.1f} ms")
     return case
 
 
-def walk(client: httpx.Client, params: dict[str, str], depths: tuple[int, ...]) -> dict[int, str]:
+def walk(
+    client: httpx.Client, params: dict[str, str], depths: tuple[int, ...]
+) -> tuple[dict[int, str], str]:
     """The cursors that start pages `depths` (of 20) of a list, walked 100 at a time (ids
-    only) within WALK_SECONDS; depths the list does not have, or the time did not reach,
-    are left out."""
+    only) within WALK_SECONDS, and why a deeper one is missing: the list ends first, or the
+    time ran out."""
     found: dict[int, str] = {}
     cursor: str | None = None
     seen = 0
@@ -239,13 +245,13 @@ def walk(client: httpx.Client, params: dict[str, str], depths: tuple[int, ...]) 
             meta = client.get("/v1/articles", params=query).json()["meta"]
             cursor = meta.get("next_cursor")
             if not cursor:
-                return found
+                return found, f"the list ends within {seen + step:,} stories"
             seen += step
         if seen < target:
-            return found
+            return found, f"the walk stopped at {seen:,} stories after {WALK_SECONDS:.0f} s"
         if cursor:
             found[depth] = cursor
-    return found
+    return found, ""
 
 
 def render_misses(client: httpx.Client) -> float:
@@ -270,12 +276,13 @@ def list_cases(client: httpx.Client, s: Subjects) -> list[Case]:
     cases: list[Case] = []
     for label, params in filters.items():
         say(f"list {label}: walking to the deep cursors")
-        cursors = {1: None, **walk(client, params, DEPTHS)}
+        deep, missing = walk(client, params, DEPTHS)
+        cursors = {1: None, **deep}
         for depth in (1, *DEPTHS):
             where = "first page" if depth == 1 else f"page {depth:,}"
             if depth not in cursors:
                 case = Case(f"list {label}, {where}, uncached", "list")
-                case.note = "the list is shorter, or the walk ran out of time"
+                case.note = missing
                 cases.append(case)
                 continue
             base = dict(params)
@@ -775,16 +782,19 @@ def table(report: dict[str, Any], compare: dict[str, Any] | None) -> str:
         "",
     ]
     small = {r["name"]: r for r in compare["cases"]} if compare else {}
-    head = "| case | requests | p50 ms | p99 ms |"
-    rule = "|---|---:|---:|---:|"
+    head = "| case | requests | cache misses | p50 ms | p99 ms |"
+    rule = "|---|---:|---:|---:|---:|"
     if compare:
         head += f" p99 ms at {compare['articles']:,} | growth |"
         rule += "---:|---:|"
     lines += [head, rule]
     for r in report["cases"]:
-        line = f"| {r['name']} | {r['requests']} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |"
+        misses = "" if r.get("render_cache_misses") is None else r["render_cache_misses"]
+        line = (
+            f"| {r['name']} | {r['requests']} | {misses} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |"
+        )
         if not r["requests"]:
-            line = f"| {r['name']} | - | - | - |"
+            line = f"| {r['name']} | - | | - | - |"
         if compare:
             other = small.get(r["name"])
             if other and other["requests"] and r["requests"] and other["p99_ms"]:
@@ -801,11 +811,6 @@ def table(report: dict[str, Any], compare: dict[str, Any] | None) -> str:
     ]
     biggest = ", ".join(f"{i['index']} {i['bytes'] / 2**20:,.0f} MiB" for i in db["indexes"][:6])
     lines += ["", f"largest indexes: {biggest}"]
-    rc = report["render_cache"]
-    lines.append(
-        f"render cache: {rc['misses']:.0f} misses for {rc['requests_meant_to_miss']} "
-        "requests meant to miss"
-    )
     for kind, plan in report["explain"].items():
         top = next((p for p in plan["plan"] if "Execution Time" in p), "")
         lines.append(f"slowest {kind}: {plan['case']}: statement {plan['statement_ms']} ms; {top}")
