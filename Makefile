@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format openapi openapi-check migrate demo stack bench bench-writes bench-events bench-cdn bench-import soak startup clean
+.PHONY: install run test lint format openapi openapi-check migrate demo stack bench bench-writes bench-events bench-cdn bench-import bench-scale soak startup clean
 
 # Creates the virtual environment and installs Byline with its server and test extras.
 $(INSTALLED): pyproject.toml
@@ -86,3 +86,10 @@ bench-cdn: $(INSTALLED)
 # Import speed: BENCH_IMPORT_POSTS (10000) synthetic WordPress posts into SQLite, run twice.
 bench-import: $(INSTALLED)
 	$(BIN)/python -m bench.import_
+
+# A big archive on PostgreSQL: BENCH_DATABASE_URL (an empty database; filled once, reused after),
+# BENCH_ARTICLES (1000000), BENCH_CASE_SECONDS (10) per case; lists deep by cursor, counts,
+# search, sync, feeds and writes under reads, sizes and EXPLAIN; writes data/bench/scale.json.
+# BENCH_COMPARE_ARTICLES (with BENCH_COMPARE_DATABASE_URL, or an earlier run's JSON) adds a column.
+bench-scale: $(INSTALLED)
+	$(BIN)/python -m bench.scale
