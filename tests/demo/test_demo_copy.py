@@ -52,7 +52,17 @@ def catalog(session: Session) -> dict[str, list[tuple[Any, ...]]]:
             "FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
         )
     )
-    return {"indexes": [tuple(r) for r in indexes], "constraints": [tuple(r) for r in constraints]}
+    triggers = session.execute(
+        text(
+            "SELECT tgrelid::regclass::text, tgname, tgenabled FROM pg_trigger "
+            "WHERE NOT tgisinternal ORDER BY 1, 2"
+        )
+    )
+    return {
+        "indexes": [tuple(r) for r in indexes],
+        "constraints": [tuple(r) for r in constraints],
+        "triggers": [tuple(r) for r in triggers],
+    }
 
 
 def test_copy_writes_the_rows_the_insert_path_writes(
@@ -78,6 +88,7 @@ def test_a_copy_load_leaves_the_indexes_and_keys_as_the_migrations_made_them(
 ) -> None:
     before = catalog(session)
     assert any(name == "ix_article_search_vector" for _, name, _ in before["indexes"])
+    assert any(name == "article_tag_published_at" for _, name, _ in before["triggers"])
     demo.generate(session, count=30, seed=7, rebuild_indexes=True)
     assert catalog(session) == before
 
