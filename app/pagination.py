@@ -346,9 +346,14 @@ def count_rows(
     found = _count_up_to(session, first, ESTIMATE_EXACT_UP_TO)
     if found <= ESTIMATE_EXACT_UP_TO:
         return found
-    compiled = rows.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    return max(planner_rows(session, rows), ESTIMATE_EXACT_UP_TO + 1)
+
+
+def planner_rows(session: Any, stmt: Select[Any]) -> int:
+    """How many rows PostgreSQL's planner expects `stmt` to select (no rows are read)."""
+    compiled = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
     plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar_one()
-    return max(int(plan[0]["Plan"]["Plan Rows"]), ESTIMATE_EXACT_UP_TO + 1)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def _count_up_to(session: Any, rows: Select[Any], limit: int) -> int:

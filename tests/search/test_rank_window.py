@@ -17,11 +17,15 @@ def _order_of(cursor: str) -> str:
     return orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))[0]
 
 
-@pytest.fixture
-def harvest(session, monkeypatch):
+@pytest.fixture(params=["sorted", "walked"])
+def harvest(request, session, monkeypatch):
     """Seven stories mentioning `harvest` one to seven times, updated in an order that is
-    not their relevance, and one story without it."""
+    not their relevance, and one story without it. The window's edge is found both ways:
+    on PostgreSQL few matches are sorted, unless there may be none to sort (then, and
+    always on SQLite, the update index is walked)."""
     monkeypatch.setattr(service, "RANK_WINDOW", 3)
+    if request.param == "walked":
+        monkeypatch.setattr(service, "SORT_AT_MOST", 0)
     stories = []
     for n, mentions in enumerate([2, 7, 1, 5, 3, 6, 4]):
         updated = BASE + timedelta(hours=n)
