@@ -134,6 +134,7 @@ class Settings(BaseSettings):
         "`log` logs it and sends it as built.",
     )
     log_level: str = "info"
+    access_log: bool = Field(True, description="One line a request on standard output.")
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(0, description="Worker processes; 0: one per CPU core.")

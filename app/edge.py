@@ -31,6 +31,7 @@ from app.auth import Principal, Unauthorized, authenticate
 from app.config import get_settings
 from app.errors import ProblemError, problem_message
 from app.generation import current_state
+from app.logs import AccessLog
 from app.middleware import common_headers, request_id_of
 from app.models import Scope as KeyScope
 from app.policy import Policy, PolicyTable, allow_header
@@ -52,6 +53,7 @@ class Edge:
         self.shared = cache.SharedRenderCache(settings.redis_url) if settings.redis_url else None
         self._inflight: dict[str, asyncio.Future[cache.Entry | None]] = {}
         self.policies = PolicyTable(getattr(app, "routes", ()))
+        self.access = AccessLog() if settings.access_log else None
         # Per kept answer (its key without the generation): the last rendering's ETag and
         # Last-Modified, to check the next one's (`_dated`).
         self._renderings: dict[str, tuple[bytes, datetime]] = {}
@@ -60,8 +62,18 @@ class Edge:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         request_id = request_id_of(scope)
         scope.setdefault("state", {})["request_id"] = request_id
+        status = 500
+        try:
+            status = await self._answer(scope, receive, send, request_id)
+        finally:
+            if self.access is not None:
+                self.access.write(scope, status, time.perf_counter() - started, request_id)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> int:
+        """Answer one HTTP request; returns the status sent."""
         headers = common_headers(scope, request_id)
         method = scope["method"]
         if method == "HEAD":
@@ -71,11 +83,9 @@ class Edge:
         if method == "OPTIONS" or self.policies.match(scope) is None:
             allowed = self.policies.allowed(scope)
             if allowed and (method == "OPTIONS" or scope["method"] not in allowed):
-                await self._not_allowed(scope, send, headers, method, allowed)
-                return
+                return await self._not_allowed(scope, send, headers, method, allowed)
         if not self.policies.guards(scope["path"]):
-            await self.app(scope, receive, _adding(send, headers))
-            return
+            return await self._routed(scope, receive, send, headers, None, edge_headers=False)
         started = time.perf_counter()
         status = 500
         policy = self.policies.match(scope)
@@ -95,6 +105,7 @@ class Edge:
         finally:
             resource = policy.resource if policy is not None else "other"
             metrics.observe(method, resource, status, time.perf_counter() - started)
+        return status
 
     async def _not_allowed(
         self,
@@ -103,7 +114,7 @@ class Edge:
         headers: list[tuple[bytes, bytes]],
         method: str,
         allowed: frozenset[str],
-    ) -> None:
+    ) -> int:
         """OPTIONS (outside a CORS preflight, which CORS answers first): 204 with `Allow`.
         A method no route at this path takes: 405 with the full `Allow`, before any body
         is read or any key checked."""
@@ -117,7 +128,7 @@ class Edge:
                 }
             )
             await send({"type": "http.response.body", "body": b""})
-            return
+            return 204
         taken = allow[1].decode()
         body = problem_message(
             scope,
@@ -127,6 +138,7 @@ class Edge:
             f"{method} is not allowed here; this path takes {taken}.",
         )
         await _send_problem(send, 405, body, [*headers, allow])
+        return 405
 
     async def _guarded(
         self,
@@ -299,16 +311,22 @@ class Edge:
         send: Send,
         headers: list[tuple[bytes, bytes]],
         principal: Principal | None,
+        *,
+        edge_headers: bool = True,
     ) -> int:
-        """Through the application, adding the edge's headers; returns the status."""
+        """Through the application, adding the edge's headers (outside the API only the
+        request id and security headers); returns the status."""
         status = 500
 
         async def finish(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = _finished(
-                    list(message.get("headers", [])), headers, principal, scope["method"], status
+                given = list(message.get("headers", []))
+                message["headers"] = (
+                    _finished(given, headers, principal, scope["method"], status)
+                    if edge_headers
+                    else [*given, *headers]
                 )
             await send(message)
 
@@ -457,15 +475,6 @@ async def _send_captured(
             )
         await send(message)
     return status
-
-
-def _adding(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
-    async def adding(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", []), *extra]
-        await send(message)
-
-    return adding
 
 
 async def _send_problem(

@@ -6,6 +6,9 @@ keeps the earliest such moment, and the first read after it bumps the generation
 """
 
 import logging
+import mmap
+import os
+import random
 import threading
 import time
 from dataclasses import dataclass
@@ -107,27 +110,96 @@ def _utc(value: Any) -> datetime | None:
     return as_utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
+class _Stamp:
+    """SQLite: a change token in a small file beside the database (`byline.db-generation`,
+    as SQLite keeps `-wal` and `-shm` there), mapped into memory by every process on the
+    host. A commit that bumps the generation writes a new token once it has committed, so a
+    read compares eight bytes instead of running a statement, and reads the row when the
+    token moved. PostgreSQL has its listener instead; without a file, every read asks."""
+
+    def __init__(self) -> None:
+        self._map: mmap.mmap | None = None
+        self._opened = False
+
+    def _open(self) -> mmap.mmap | None:
+        self._opened = True
+        url = make_url(get_settings().resolved_database_url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        if url.query.get("mode") == "memory":
+            return None
+        try:
+            fd = os.open(f"{url.database}-generation", os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                if os.fstat(fd).st_size < 8:
+                    os.ftruncate(fd, 8)
+                return mmap.mmap(fd, 8)
+            finally:
+                os.close(fd)
+        except OSError:
+            log.warning("no generation stamp beside the database; reading the row instead")
+            return None
+
+    def token(self) -> bytes | None:
+        if not self._opened:
+            self._map = self._open()
+        return None if self._map is None else self._map[:8]
+
+    def touch(self) -> None:
+        """Tell every process here that the generation moved (after the commit)."""
+        if not self._opened:
+            self._map = self._open()
+        if self._map is not None:
+            self._map[:8] = random.getrandbits(64).to_bytes(8, "little")
+
+
+_stamp = _Stamp()
+
+
 class _StateReader:
     """Reads the state row on a DBAPI connection of its own, one short transaction a read.
 
-    The event loop calls it on every cacheable request, so it is lean: one prepared
-    statement on a raw connection, and the parsed state reused while the row is unchanged.
-    It must never wait for the request pool, whose connections are only given back by
-    work that needs the loop (a deadlock under load).
+    The event loop calls it on every cacheable request, so it is lean: on SQLite the row is
+    read only when the stamp beside the database moved (or a second has passed, for a bump
+    made without Byline's sessions); otherwise one prepared statement on a raw connection,
+    and the parsed state reused while the row is unchanged. It must never wait for the
+    request pool, whose connections are only given back by work that needs the loop (a
+    deadlock under load).
     """
 
     _SQL = (
         "SELECT generation, changed_at, next_transition_at, removed_at"
         " FROM content_state WHERE id = 1"
     )
+    # Trust an unmoved stamp this long before reading the row anyway.
+    TRUST_SECONDS = 1.0
 
     def __init__(self) -> None:
         self._engine: Any = None
         self._raw: Any = None
         self._last: tuple[Any, ...] | None = None
         self._state: State | None = None
+        self._token: bytes | None = None
+        self._read_at = 0.0
 
     def read(self) -> State:
+        token = _stamp.token()  # before the row: a bump after this moves it again
+        state = self._state
+        if (
+            token is None
+            or state is None
+            or token != self._token
+            or time.monotonic() - self._read_at > self.TRUST_SECONDS
+        ):
+            state = self._read_row()
+            self._token = token
+        if state.next_transition_at is not None and state.next_transition_at <= utcnow():
+            self._advance(state)
+            self._token = None
+            return self.read()
+        return state
+
+    def _read_row(self) -> State:
         if self._raw is None:
             if self._engine is None:
                 self._engine = make_engine(get_settings().resolved_database_url, pool_size=1)
@@ -148,14 +220,11 @@ class _StateReader:
             self._raw.invalidate()
             self._raw = None
             raise
+        self._read_at = time.monotonic()
         if row != self._last or self._state is None:
             self._last = row
             self._state = self._parse(row)
-        state = self._state
-        if state.next_transition_at is not None and state.next_transition_at <= utcnow():
-            self._advance(state)
-            return self.read()
-        return state
+        return self._state
 
     @staticmethod
     def _parse(row: tuple[Any, ...]) -> State:
@@ -176,6 +245,7 @@ class _StateReader:
                 )
             )
         _listener.invalidate()  # committed: this worker reads the table until told
+        _stamp.touch()
 
 
 _reader = _StateReader()
@@ -292,3 +362,4 @@ def _committed(session: OrmSession) -> None:
     # This worker's next read must see its own write, before any notification arrives.
     if session.info.pop(_BUMPED, False):
         _listener.invalidate()
+        _stamp.touch()  # every process on this host: read the row again
