@@ -31,7 +31,7 @@ from app.auth import Principal, Unauthorized, authenticate
 from app.config import get_settings
 from app.errors import ProblemError, problem_message
 from app.generation import current_state
-from app.logs import AccessLog
+from app.logs import AccessLog, access_logged
 from app.middleware import common_headers, request_id_of
 from app.models import Scope as KeyScope
 from app.policy import Policy, PolicyTable, allow_header
@@ -53,7 +53,7 @@ class Edge:
         self.shared = cache.SharedRenderCache(settings.redis_url) if settings.redis_url else None
         self._inflight: dict[str, asyncio.Future[cache.Entry | None]] = {}
         self.policies = PolicyTable(getattr(app, "routes", ()))
-        self.access = AccessLog() if settings.access_log else None
+        self.access = AccessLog() if access_logged(settings) else None
         # Per kept answer (its key without the generation): the last rendering's ETag and
         # Last-Modified, to check the next one's (`_dated`).
         self._renderings: dict[str, tuple[bytes, datetime]] = {}

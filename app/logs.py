@@ -100,6 +100,13 @@ class AccessLog:
             pass
 
 
+def access_logged(settings: Any) -> bool:
+    """Access lines are written at `info` (as uvicorn's are): `LOG_LEVEL=warning` or
+    `ACCESS_LOG=false` turns them off."""
+    level = logging.getLevelName(settings.log_level.upper())
+    return bool(settings.access_log) and isinstance(level, int) and level <= logging.INFO
+
+
 def config(level: str) -> dict[str, Any]:
     """uvicorn's logging, with Byline's messages beside its own on standard error."""
     from uvicorn.config import LOGGING_CONFIG

@@ -5,6 +5,7 @@ before they start, and a scrape of any worker adds up every worker's files.
 """
 
 import os
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -42,8 +43,21 @@ WEBHOOK_ATTEMPTS = Counter(
 def observe(method: str, resource: str, status: int, seconds: float) -> None:
     """One answered request. `resource` is its route's label (`policy.Policy.resource`: a
     closed set, never a raw path); "other" where no route matched."""
-    REQUESTS.labels(method, resource, str(status)).inc()
-    LATENCY.labels(resource).observe(seconds)
+    counter = _counters.get((method, resource, status))
+    if counter is None:
+        counter = _counters[(method, resource, status)] = REQUESTS.labels(
+            method, resource, str(status)
+        )
+    counter.inc()
+    histogram = _histograms.get(resource)
+    if histogram is None:
+        histogram = _histograms[resource] = LATENCY.labels(resource)
+    histogram.observe(seconds)
+
+
+# Each labelled child found once: `labels()` hashes and locks on every call.
+_counters: dict[tuple[str, str, int], Any] = {}
+_histograms: dict[str, Any] = {}
 
 
 def exposition() -> bytes:

@@ -19,11 +19,15 @@ import math
 import os
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from limits import RateLimitItemPerMinute
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.errors import StorageError
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter as LocalFixedWindowRateLimiter
+from limits.util import WindowStats
 
 log = logging.getLogger("byline.ratelimit")
 
@@ -60,7 +64,8 @@ def worker_processes() -> int:
 class RateLimiter:
     def __init__(self, redis_url: str = "", *, workers: int | None = None) -> None:
         self.workers = workers or worker_processes()
-        self._local = FixedWindowRateLimiter(MemoryStorage())
+        # In process nothing waits: the synchronous limiter, without a coroutine a call.
+        self._local = LocalFixedWindowRateLimiter(MemoryStorage())
         self._shared: FixedWindowRateLimiter | None = None
         self._shared_down_until = 0.0
         if redis_url:
@@ -77,25 +82,25 @@ class RateLimiter:
         """Count one request of `identity` against `limit` a minute."""
         if self._shared is not None and time.monotonic() >= self._shared_down_until:
             try:
-                item = RateLimitItemPerMinute(limit)
-                return await self._decide(self._shared, item, identity, policy, limit, 1)
+                item = _per_minute(limit)
+                allowed = await self._shared.hit(item, identity)
+                stats = await self._shared.get_window_stats(item, identity)
+                return _decision(allowed, stats, policy, limit, 1)
             except StorageError as exc:
                 log.warning("rate limit store unreachable, counting in process: %s", exc)
                 self._shared_down_until = time.monotonic() + RETRY_SHARED_AFTER
-        share = RateLimitItemPerMinute(max(1, limit // self.workers))
-        return await self._decide(self._local, share, identity, policy, limit, self.workers)
+        share = _per_minute(max(1, limit // self.workers))
+        allowed = self._local.hit(share, identity)
+        stats = self._local.get_window_stats(share, identity)
+        return _decision(allowed, stats, policy, limit, self.workers)
 
-    @staticmethod
-    async def _decide(
-        limiter: FixedWindowRateLimiter,
-        item: RateLimitItemPerMinute,
-        identity: str,
-        policy: str,
-        limit: int,
-        scale: int,
-    ) -> Decision:
-        allowed = await limiter.hit(item, identity)
-        stats = await limiter.get_window_stats(item, identity)
-        reset = max(0, math.ceil(stats.reset_time - time.time()))
-        remaining = min(limit, max(0, stats.remaining) * scale)
-        return Decision(allowed, policy, limit, remaining, reset)
+
+@lru_cache(maxsize=64)
+def _per_minute(limit: int) -> RateLimitItemPerMinute:
+    return RateLimitItemPerMinute(limit)
+
+
+def _decision(allowed: bool, stats: WindowStats, policy: str, limit: int, scale: int) -> Decision:
+    reset = max(0, math.ceil(stats.reset_time - time.time()))
+    remaining = min(limit, max(0, stats.remaining) * scale)
+    return Decision(allowed, policy, limit, remaining, reset)

@@ -64,3 +64,14 @@ def test_without_a_loop_a_line_is_written_at_once():
     stream = io.StringIO()
     AccessLog(stream).write(_scope("/healthz"), 200, 0.0, "c1")
     assert '"GET /healthz HTTP/1.1" 200 0.0ms c1' in stream.getvalue()
+
+
+def test_access_lines_follow_the_log_level_and_the_setting():
+    from types import SimpleNamespace
+
+    from app.logs import access_logged
+
+    assert access_logged(SimpleNamespace(access_log=True, log_level="info"))
+    assert access_logged(SimpleNamespace(access_log=True, log_level="debug"))
+    assert not access_logged(SimpleNamespace(access_log=True, log_level="warning"))
+    assert not access_logged(SimpleNamespace(access_log=False, log_level="info"))
