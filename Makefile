@@ -90,6 +90,7 @@ bench-import: $(INSTALLED)
 # A big archive on PostgreSQL: BENCH_DATABASE_URL (an empty database; filled once, reused after),
 # BENCH_ARTICLES (1000000), BENCH_CASE_SECONDS (10) per case; lists deep by cursor, counts,
 # search, sync, feeds and writes under reads, sizes and EXPLAIN; writes data/bench/scale.json.
-# BENCH_COMPARE_ARTICLES (with BENCH_COMPARE_DATABASE_URL, or an earlier run's JSON) adds a column.
+# BENCH_COMPARE_ARTICLES (with BENCH_COMPARE_DATABASE_URL, or an earlier run's JSON) adds a column;
+# BENCH_CASES (lists,search,sync,feeds,writes) runs only those groups.
 bench-scale: $(INSTALLED)
 	$(BIN)/python -m bench.scale

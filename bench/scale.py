@@ -37,6 +37,9 @@ WALK_SECONDS = float(os.environ.get("BENCH_WALK_SECONDS", "120"))
 OUTPUT = Path(os.environ.get("BENCH_OUTPUT", "data/bench/scale.json"))
 COMPARE_ARTICLES = int(os.environ.get("BENCH_COMPARE_ARTICLES", "0"))
 WRITES = int(os.environ.get("BENCH_WRITES", "100"))
+# Which groups of cases run (comma-separated): lists, search, sync, feeds, writes; all if unset.
+GROUPS = ("lists", "search", "sync", "feeds", "writes")
+CASES = [g.strip() for g in os.environ.get("BENCH_CASES", ",".join(GROUPS)).split(",") if g.strip()]
 PAGE = 20
 DEPTHS = (400, 4000)
 # A bound later than any story, moved a second per request: the same stories, a new URL
@@ -623,15 +626,15 @@ def measure(url: str, articles: int) -> dict[str, Any]:
                 break
             time.sleep(0.1)
         misses = render_misses(client)
-        cases = list_cases(client, s)
+        cases = list_cases(client, s) if "lists" in CASES else []
         loads.append(os.getloadavg()[0])
-        cases += search_cases(client, s)
-        cases += sync_cases(client, s)
-        cases += feed_cases(client, s, engine)
+        cases += search_cases(client, s) if "search" in CASES else []
+        cases += sync_cases(client, s) if "sync" in CASES else []
+        cases += feed_cases(client, s, engine) if "feeds" in CASES else []
         loads.append(os.getloadavg()[0])
         uncached = sum(len(c.latencies) for c in cases if c.kind not in ("warm",))
         missed = render_misses(client) - misses
-        cases += write_cases(base, secret, s)
+        cases += write_cases(base, secret, s) if "writes" in CASES else []
         loads.append(os.getloadavg()[0])
         client.close()
     say("EXPLAIN (ANALYZE, BUFFERS) of the slowest case of each kind")
@@ -824,6 +827,10 @@ def main() -> None:
     raw = os.environ.get("BENCH_DATABASE_URL")
     if not raw:
         sys.exit("set BENCH_DATABASE_URL to an empty PostgreSQL database")
+    if unknown := set(CASES) - set(GROUPS):
+        sys.exit(
+            f"BENCH_CASES: no such group {', '.join(sorted(unknown))} (of {', '.join(GROUPS)})"
+        )
     compare: dict[str, Any] | None = None
     if COMPARE_ARTICLES:
         other = os.environ.get("BENCH_COMPARE_DATABASE_URL")
@@ -849,7 +856,8 @@ def keep(report: dict[str, Any]) -> None:
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     body = json.dumps(report, indent=2, default=str) + "\n"
     OUTPUT.write_text(body)
-    (OUTPUT.parent / f"scale-{report['requested']}.json").write_text(body)
+    if set(CASES) == set(GROUPS):  # a part of the cases is no archive's whole record
+        (OUTPUT.parent / f"scale-{report['requested']}.json").write_text(body)
 
 
 if __name__ == "__main__":

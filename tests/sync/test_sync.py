@@ -322,3 +322,56 @@ async def test_articles_come_in_change_order_whichever_time_changed_last(client,
             break
         cursor = page["meta"]["next_cursor"]
     assert paged == [id_ for id_, _ in expected]
+
+
+async def test_a_feed_entry_changes_when_it_or_its_story_last_did_each_once_in_order(
+    client, session
+):
+    """An entry's time in the log is the latest of its save, its publication and its
+    story's change time (save, publication, end of embargo); whichever it is, the entry
+    comes once, in order, on one page or on many."""
+
+    def t(minutes: int):
+        return BASE + timedelta(minutes=minutes)
+
+    def story(saved: int, published: int, embargo: int | None = None):
+        return make_article(
+            session,
+            created_at=t(0),
+            updated_at=t(saved),
+            published_at=t(published),
+            embargo_until=None if embargo is None else t(embargo),
+        )
+
+    def entry(saved: int, published: int, article=None):
+        return make_feed_entry(
+            session,
+            created_at=t(0),
+            updated_at=t(saved),
+            published_at=t(published),
+            article_id=None if article is None else article.id,
+        )
+
+    expected = {
+        entry(50, 10).id: t(50),  # its own save
+        entry(10, 60).id: t(60),  # its own publication
+        entry(10, 10, story(70, 5)).id: t(70),  # its story's save
+        entry(10, 10, story(5, 80)).id: t(80),  # its story's publication
+        entry(10, 10, story(5, 6, embargo=90)).id: t(90),  # its story's embargo ending
+        entry(40, 10, story(40, 5)).id: t(40),  # a tie: the entry's own save
+        entry(10, 30, story(5, 30)).id: t(30),  # a tie: the entry's own publication
+        entry(55, 10, story(5, 6, embargo=55 * 60 * 24 * 365)).id: t(55),  # embargo ahead
+    }
+    whole = [i for i in (await sync(client))["data"] if i["type"] == "feed_entry"]
+    assert [i["id"] for i in whole] == sorted(expected, key=lambda i: (expected[i], i))
+    for item in whole:
+        assert item["at"] == expected[item["id"]].isoformat().replace("+00:00", "Z")
+
+    paged, cursor = [], None
+    while True:
+        body = await sync(client, cursor=cursor, limit=2)
+        paged += [i["id"] for i in body["data"] if i["type"] == "feed_entry"]
+        if not body["meta"]["has_more"]:
+            break
+        cursor = body["meta"]["next_cursor"]
+    assert paged == [i["id"] for i in whole]
