@@ -43,3 +43,26 @@ def test_an_unmoved_stamp_costs_no_statement(session, monkeypatch):
         assert len(statements) == 2
     finally:
         generation._reader._raw.driver_connection.set_trace_callback(None)
+
+
+def test_the_next_transition_is_the_earliest_future_time_of_any_kind(session):
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from app.models import ArticleStatus
+    from tests.factories import make_article, make_feed_entry
+
+    now = utcnow().replace(microsecond=0)
+    make_article(session, status=ArticleStatus.published, published_at=now - timedelta(days=1))
+    assert generation._reader.read().next_transition_at is None  # nothing ahead
+    make_article(session, status=ArticleStatus.scheduled, published_at=now + timedelta(hours=3))
+    assert generation._reader.read().next_transition_at == now + timedelta(hours=3)
+    make_article(
+        session, published_at=now - timedelta(hours=1), embargo_until=now + timedelta(hours=2)
+    )
+    assert generation._reader.read().next_transition_at == now + timedelta(hours=2)
+    entry = make_feed_entry(session, published_at=now + timedelta(hours=1))
+    assert generation._reader.read().next_transition_at == now + timedelta(hours=1)
+    session.delete(entry)
+    session.commit()
+    assert generation._reader.read().next_transition_at == now + timedelta(hours=2)
