@@ -84,6 +84,11 @@ class SyncPage:
     has_more: bool
 
 
+def _passed(column: Any, now: datetime) -> ColumnElement[bool]:
+    """The stored time is set and no longer ahead (a publication or an embargo's end)."""
+    return and_(column.is_not(None), column <= now)
+
+
 def _article_parts(now: datetime, model: Any = Article) -> list[tuple[Any, ColumnElement[bool]]]:
     """The three disjoint parts of the articles, each with the column that is its change
     time (when it last changed for readers: the latest of its save, its publication and
@@ -91,8 +96,8 @@ def _article_parts(now: datetime, model: Any = Article) -> list[tuple[Any, Colum
     embargo after the last save (the publication wins a tie with the embargo). The last
     two are what the partial indexes on article hold."""
     published, embargo, saved = model.published_at, model.embargo_until, model.updated_at
-    published_passed = and_(published.is_not(None), published <= now)
-    embargo_passed = and_(embargo.is_not(None), embargo <= now)
+    published_passed = _passed(published, now)
+    embargo_passed = _passed(embargo, now)
     return [
         (
             saved,
@@ -152,7 +157,7 @@ def _sources(viewer: Viewer, dialect: str) -> list[_Source]:
     # the log from the start at a million stories).
     linked = LINKED
     saved, published = FeedEntry.updated_at, FeedEntry.published_at
-    entry_published = and_(published.is_not(None), published <= now)
+    entry_published = _passed(published, now)
 
     def story_not_after(t: Any) -> ColumnElement[bool]:
         """No linked story, or its change time is at most `t`."""
@@ -160,14 +165,8 @@ def _sources(viewer: Viewer, dialect: str) -> list[_Source]:
             linked.id.is_(None),
             and_(
                 linked.updated_at <= t,
-                or_(
-                    ~and_(linked.published_at.is_not(None), linked.published_at <= now),
-                    linked.published_at <= t,
-                ),
-                or_(
-                    ~and_(linked.embargo_until.is_not(None), linked.embargo_until <= now),
-                    linked.embargo_until <= t,
-                ),
+                or_(~_passed(linked.published_at, now), linked.published_at <= t),
+                or_(~_passed(linked.embargo_until, now), linked.embargo_until <= t),
             ),
         )
 
